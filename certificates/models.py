@@ -1,0 +1,178 @@
+"""Policy versions, the attestation ledger and certificates."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.models import Orderable
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
+from .serials import grouped
+
+
+def body_hash(body: str) -> str:
+    """SHA-256 of a policy body, normalised so whitespace-only edits hash the same."""
+    lines = [" ".join(line.split()) for line in body.replace("\r\n", "\n").split("\n")]
+    normalised = "\n".join(lines).strip()
+    return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
+
+
+class PolicyDocument(ClusterableModel):
+    """A force policy officers attest to, such as the Use of Met Computer Systems policy."""
+
+    title = models.CharField(max_length=200)
+    reference = models.CharField(max_length=50, unique=True, help_text="The policy's own reference.")
+    owner = models.CharField(max_length=200, blank=True, help_text="The team that owns the policy.")
+
+    panels = [FieldPanel("title"), FieldPanel("reference"), FieldPanel("owner"), InlinePanel("versions")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def current_version(self) -> PolicyVersion | None:
+        """The version in force today: the latest that has taken effect."""
+        return self.versions.filter(effective_date__lte=timezone.localdate()).order_by("-effective_date", "-pk").first()
+
+
+class PolicyVersion(Orderable):
+    """One wording of a policy. Its body hash is fixed when it is first saved."""
+
+    document = ParentalKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
+    version_label = models.CharField(max_length=20)
+    effective_date = models.DateField()
+    body = models.TextField(help_text="The policy text. Separate paragraphs with a blank line.")
+    statement = models.TextField(help_text="The attestation statement the officer confirms.")
+    body_sha256 = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    panels = [FieldPanel("version_label"), FieldPanel("effective_date"), FieldPanel("body"), FieldPanel("statement")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["document", "version_label"], name="one_label_per_policy"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.document} v{self.version_label}"
+
+    def save(self, *args, **kwargs):
+        self.body_sha256 = body_hash(self.body)
+        super().save(*args, **kwargs)
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError(f"{self.model.__name__} rows are never changed.")
+
+    def delete(self):
+        raise PermissionError(f"{self.model.__name__} rows are never deleted.")
+
+
+class Attestation(models.Model):
+    """One person's attestation to one policy version: a row of an append-only ledger.
+
+    ``row_hash`` covers the canonical fields and ``previous_hash``, chaining every row to
+    the one before it, so an edit anywhere breaks the chain from that row on.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attestations")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="attestations")
+    statement = models.TextField()
+    typed_name = models.CharField(max_length=200)
+    body_sha256 = models.CharField(max_length=64)
+    module_id = models.PositiveIntegerField(null=True)
+    attempt_id = models.UUIDField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "policy_version"], name="one_attestation_per_version"),
+        ]
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} attested {self.policy_version} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def canonical(self) -> str:
+        return json.dumps(
+            {
+                "user": self.user_id,
+                "policy_version": self.policy_version_id,
+                "statement": self.statement,
+                "typed_name": self.typed_name,
+                "body_sha256": self.body_sha256,
+                "module": self.module_id,
+                "attempt": str(self.attempt_id) if self.attempt_id else None,
+                "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
+                "ip_address": self.ip_address,
+                "user_agent": self.user_agent,
+                "previous_hash": self.previous_hash,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Attestations are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Attestations are never deleted.")
+
+
+class Certificate(models.Model):
+    """Proof that a person completed a module and attested to a policy version."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", "Valid"
+        SUPERSEDED = "superseded", "Superseded"
+        REVOKED = "revoked", "Revoked"
+
+    serial = models.CharField(max_length=32, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
+    attestation = models.OneToOneField(Attestation, on_delete=models.PROTECT, related_name="certificate")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="certificates")
+    module_id = models.PositiveIntegerField()
+    module_title = models.CharField(max_length=255)
+    holder_name = models.CharField(max_length=200)
+    warrant_number = models.CharField(max_length=20, blank=True)
+    issued_at = models.DateTimeField(default=timezone.now)
+    expires_on = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.VALID)
+    revoked_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-issued_at"]
+
+    def __str__(self) -> str:
+        return self.display_serial
+
+    @property
+    def display_serial(self) -> str:
+        return grouped(self.serial)
+
+    @property
+    def current_state(self) -> str:
+        """valid, expired, superseded or revoked, as a verifier should read it today."""
+        if self.status != self.Status.VALID:
+            return self.status
+        if self.expires_on < timezone.localdate():
+            return "expired"
+        return "valid"

@@ -1,0 +1,121 @@
+"""Attesting to a policy version and issuing the certificate that proves it."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import Attestation, Certificate, PolicyVersion
+from .serials import new_serial
+
+GENESIS_HASH = "0" * 64
+
+
+class AlreadyAttested(Exception):
+    """The person has already attested to this policy version."""
+
+    def __init__(self, attestation: Attestation):
+        super().__init__("You have already attested to this version of the policy.")
+        self.attestation = attestation
+
+
+class NameMismatch(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Context:
+    """Where an attestation was made, for the ledger."""
+
+    ip_address: str | None = None
+    user_agent: str = ""
+    module_id: int | None = None
+    attempt_id: uuid.UUID | None = None
+
+
+def names_match(typed: str, full_name: str) -> bool:
+    """Whether the typed name is the person's full name, ignoring case and spacing."""
+    return " ".join(typed.split()).casefold() == " ".join(full_name.split()).casefold()
+
+
+@transaction.atomic
+def attest(user, version: PolicyVersion, typed_name: str, context: Context) -> Attestation:
+    """Append the person's attestation to ``version`` to the ledger.
+
+    The statement and body hash are taken from the version as it stands. Raises
+    ``NameMismatch`` if ``typed_name`` is not the person's full name, and
+    ``AlreadyAttested`` (carrying the earlier row) if they attested to it before.
+    """
+    if not names_match(typed_name, user.get_full_name()):
+        raise NameMismatch("Type your full name exactly as it appears on your record.")
+    existing = Attestation.objects.filter(user=user, policy_version=version).first()
+    if existing:
+        raise AlreadyAttested(existing)
+    last = Attestation.objects.order_by("-pk").only("row_hash").first()
+    row = Attestation(
+        user=user,
+        policy_version=version,
+        statement=version.statement,
+        typed_name=" ".join(typed_name.split()),
+        body_sha256=version.body_sha256,
+        module_id=context.module_id,
+        attempt_id=context.attempt_id,
+        created_at=timezone.now(),
+        ip_address=context.ip_address,
+        user_agent=context.user_agent[:500],
+        previous_hash=last.row_hash if last else GENESIS_HASH,
+    )
+    row.row_hash = row.compute_hash()
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError as error:
+        existing = Attestation.objects.filter(user=user, policy_version=version).first()
+        if existing:
+            raise AlreadyAttested(existing) from error
+        raise
+    return row
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, or the month's last day if it is shorter."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@transaction.atomic
+def issue_certificate(attestation: Attestation, *, module_id: int, module_title: str, valid_months: int) -> Certificate:
+    """Issue the certificate for ``attestation``, or return the one already issued."""
+    existing = Certificate.objects.filter(attestation=attestation).first()
+    if existing:
+        return existing
+    user = attestation.user
+    issued_at = timezone.now()
+    return Certificate.objects.create(
+        serial=new_serial(),
+        user=user,
+        attestation=attestation,
+        policy_version=attestation.policy_version,
+        module_id=module_id,
+        module_title=module_title,
+        holder_name=user.get_full_name() or user.username,
+        warrant_number=user.warrant_number or "",
+        issued_at=issued_at,
+        expires_on=add_months(timezone.localdate(issued_at), valid_months),
+    )
+
+
+def certificate_verifies(certificate: Certificate) -> bool:
+    """Whether the certificate's attestation still matches the policy version and its hash."""
+    attestation = certificate.attestation
+    return (
+        attestation.policy_version_id == certificate.policy_version_id
+        and attestation.body_sha256 == certificate.policy_version.body_sha256
+        and attestation.compute_hash() == attestation.row_hash
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "certificates"
+
+urlpatterns = [
+    path("certificates/<str:serial>/", views.detail, name="detail"),
+    path("certificates/<str:serial>/pdf/", views.pdf, name="pdf"),
+    path("verify/", views.verify_form, name="verify_form"),
+    path("verify/<str:serial>/", views.verify, name="verify"),
+]

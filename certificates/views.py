@@ -1,0 +1,76 @@
+"""Certificates for their holders, and the public page that verifies any certificate."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.cache import never_cache
+
+from .models import Certificate
+from .pdf import render_pdf, verification_url
+from .serials import InvalidSerial, grouped, normalise
+from .services import certificate_verifies
+
+
+def _own_certificate(request, serial: str) -> Certificate:
+    try:
+        compact = normalise(serial)
+    except InvalidSerial as error:
+        raise Http404(str(error)) from error
+    return get_object_or_404(
+        Certificate.objects.select_related("policy_version__document", "attestation"),
+        serial=compact,
+        user=request.user,
+    )
+
+
+@login_required
+def detail(request, serial: str):
+    certificate = _own_certificate(request, serial)
+    return render(
+        request,
+        "certificates/detail.html",
+        {"certificate": certificate, "verify_url": verification_url(certificate)},
+    )
+
+
+@login_required
+def pdf(request, serial: str):
+    certificate = _own_certificate(request, serial)
+    response = HttpResponse(render_pdf(certificate), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.display_serial}.pdf"'
+    return response
+
+
+@never_cache
+def verify_form(request):
+    """The public form to type a serial; a well-formed one goes to its verification page."""
+    typed = request.GET.get("serial")
+    if typed is None:
+        return render(request, "certificates/verify_form.html", {})
+    try:
+        compact = normalise(typed)
+    except InvalidSerial as error:
+        return render(request, "certificates/verify_form.html", {"error": str(error), "typed": typed})
+    return redirect("certificates:verify", grouped(compact))
+
+
+@never_cache
+def verify(request, serial: str):
+    """Anyone may check a certificate by its serial; the page shows only what the certificate says."""
+    try:
+        compact = normalise(serial)
+    except InvalidSerial as error:
+        return render(request, "certificates/verify_form.html", {"error": str(error), "typed": serial}, status=404)
+    if serial != grouped(compact):
+        return redirect("certificates:verify", grouped(compact))
+    certificate = (
+        Certificate.objects.select_related("policy_version__document", "attestation").filter(serial=compact).first()
+    )
+    if certificate is None:
+        return render(request, "certificates/verify_result.html", {"serial": serial}, status=404)
+    state = certificate.current_state
+    if state == "valid" and not certificate_verifies(certificate):
+        state = "invalid"
+    return render(request, "certificates/verify_result.html", {"certificate": certificate, "state": state, "serial": serial})

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class LearningConfig(AppConfig):
+    name = "learning"
+    verbose_name = "Learning"
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the attempt signals)

@@ -1,0 +1,12 @@
+from django import forms
+
+
+class AttestationForm(forms.Form):
+    confirm = forms.BooleanField(
+        required=True,
+        error_messages={"required": "Confirm that you have read, understood and will follow this policy."},
+    )
+    full_name = forms.CharField(
+        max_length=200,
+        error_messages={"required": "Enter your full name.", "max_length": "Your name must be 200 characters or fewer."},
+    )

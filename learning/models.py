@@ -1,0 +1,208 @@
+"""People, org units, modules and each person's enrolment on a module."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from treebeard.mp_tree import MP_Node
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from .pages import LoginRequiredPageMixin
+
+
+class OrgUnit(MP_Node):
+    """A unit of the force: the force, a business group, a command unit, a team.
+
+    A materialised-path tree, so "this unit and everything below it" is one indexed
+    prefix query (``OrgUnit.get_tree(unit)``), which the completion reports roll up on.
+    """
+
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=50, unique=True, help_text="Short code used by the HR system.")
+
+    node_order_by = ["name"]
+
+    class Meta:
+        verbose_name = "org unit"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Every officer and member of staff, from the first migration.
+
+    Accounts come from the HR system; the warrant or staff number is the key that ties an
+    account to its training record.
+    """
+
+    warrant_number = models.CharField(
+        "warrant or staff number",
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Unique; left blank only for break-glass administrator accounts.",
+    )
+    rank = models.CharField("rank or grade", max_length=80, blank=True)
+    org_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    line_manager = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
+    )
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "people"
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class ModuleIndexPage(LoginRequiredPageMixin, Page):
+    """The home of all training modules."""
+
+    intro = RichTextField(blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["learning.ModulePage"]
+    max_count = 1
+
+    template = "learning/module_index_page.html"
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["modules"] = ModulePage.objects.child_of(self).live().order_by("title")
+        return context
+
+
+class ModulePage(LoginRequiredPageMixin, Page):
+    """A training module: its scenarios are its child pages, in order."""
+
+    summary = models.TextField(help_text="One or two sentences shown on the officer's dashboard.")
+    learning_outcomes = RichTextField(blank=True, features=["ul", "ol", "bold", "italic", "link"])
+    estimated_minutes = models.PositiveSmallIntegerField(default=15)
+    pass_mark = models.PositiveSmallIntegerField(
+        default=80, help_text="Percentage of steps answered correctly needed to pass."
+    )
+    max_attempts = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Leave blank for unlimited attempts."
+    )
+    policy_document = models.ForeignKey(
+        "certificates.PolicyDocument",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The policy officers attest to after passing. Its version in force is shown.",
+    )
+    certificate_validity_months = models.PositiveSmallIntegerField(default=12)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("learning_outcomes"),
+        MultiFieldPanel(
+            [
+                FieldPanel("estimated_minutes"),
+                FieldPanel("pass_mark"),
+                FieldPanel("max_attempts"),
+                FieldPanel("policy_document"),
+                FieldPanel("certificate_validity_months"),
+            ],
+            heading="Completion",
+        ),
+    ]
+    parent_page_types = ["learning.ModuleIndexPage"]
+    subpage_types = ["scenarios.ScenarioPage"]
+
+    template = "learning/module_page.html"
+
+    def scenario_pages(self) -> list[Page]:
+        """The live scenarios of this module, in the order the trainer arranged them."""
+        return list(self.get_children().live().specific())
+
+    def get_context(self, request, *args, **kwargs):
+        from .services import module_progress  # services import this module
+
+        context = super().get_context(request, *args, **kwargs)
+        context["scenarios"] = self.scenario_pages()
+        context["progress"] = module_progress(request.user, self)
+        return context
+
+
+class Assignment(models.Model):
+    """A module assigned to an org unit and everything below it, or to everyone."""
+
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="assignments")
+    org_unit = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="Leave blank to assign to everyone.",
+    )
+    due_date = models.DateField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        audience = self.org_unit or "everyone"
+        return f"{self.module.title} → {audience}, due {self.due_date:%d %B %Y}"
+
+
+class EnrolmentQuerySet(models.QuerySet):
+    def overdue(self, today: datetime.date | None = None):
+        today = today or timezone.localdate()
+        return self.filter(due_date__lt=today).exclude(status=Enrolment.Status.COMPLETE)
+
+    def for_user(self, user):
+        return self.filter(user=user)
+
+
+class Enrolment(models.Model):
+    """One person on one module for one cycle, with its status kept up to date so
+    completion reports are a single query."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        PASSED = "passed", "Passed: attestation needed"
+        COMPLETE = "complete", "Complete"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments")
+    module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="enrolments")
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.SET_NULL)
+    cycle = models.PositiveSmallIntegerField(default=1)
+    due_date = models.DateField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    passed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    certificate_serial = models.CharField(max_length=32, blank=True)
+
+    objects = EnrolmentQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module", "cycle"], name="one_enrolment_per_cycle"),
+        ]
+        indexes = [models.Index(fields=["module", "status", "due_date"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.module.title} (cycle {self.cycle})"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status != self.Status.COMPLETE and self.due_date < timezone.localdate()

@@ -1,0 +1,155 @@
+"""The officer's path through a module, orchestrating scenarios and certificates.
+
+``scenarios`` and ``certificates`` know nothing of modules or enrolments; these functions
+tie them together and keep each enrolment's status true.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from certificates.models import Attestation, Certificate, PolicyVersion
+from certificates.services import AlreadyAttested, Context, attest, issue_certificate
+from scenarios.models import Attempt
+from scenarios.services import start_attempt
+
+from .models import Enrolment, ModulePage
+
+
+class NotEnrolled(Exception):
+    """The module is not assigned to this person."""
+
+
+class NotReadyToAttest(Exception):
+    """The person has not passed the module, or it has no policy in force."""
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    """Where one person stands on one module, and what they should do next."""
+
+    enrolment: Enrolment | None
+    attempt_in_progress: Attempt | None
+    last_finished: Attempt | None
+    passed_attempt: Attempt | None
+    policy_version: PolicyVersion | None
+    attestation: Attestation | None
+    certificate: Certificate | None
+    attempts_made: int
+
+    @property
+    def complete(self) -> bool:
+        return self.certificate is not None
+
+    @property
+    def can_attest(self) -> bool:
+        return self.passed_attempt is not None and self.policy_version is not None and not self.complete
+
+
+def current_enrolment(user, module: ModulePage) -> Enrolment | None:
+    return Enrolment.objects.filter(user=user, module=module).order_by("-cycle").first()
+
+
+def module_progress(user, module: ModulePage) -> ModuleProgress:
+    attempts = list(Attempt.objects.filter(user=user, module_id=module.pk).order_by("-number")) if user.is_authenticated else []
+    enrolment = current_enrolment(user, module) if user.is_authenticated else None
+    version = module.policy_document.current_version() if module.policy_document_id else None
+    attestation = (
+        Attestation.objects.filter(user=user, policy_version=version).first() if version and user.is_authenticated else None
+    )
+    certificate = Certificate.objects.filter(attestation=attestation).first() if attestation else None
+    return ModuleProgress(
+        enrolment=enrolment,
+        attempt_in_progress=next((a for a in attempts if not a.is_finished), None),
+        last_finished=next((a for a in attempts if a.is_finished), None),
+        passed_attempt=next((a for a in attempts if a.passed), None),
+        policy_version=version,
+        attestation=attestation,
+        certificate=certificate,
+        attempts_made=len(attempts),
+    )
+
+
+@transaction.atomic
+def begin_module(user, module: ModulePage) -> Attempt:
+    """Resume or start the person's attempt at ``module`` and mark the enrolment started.
+
+    Raises ``NotEnrolled``, or the scenario engine's ``AttemptError``s.
+    """
+    enrolment = current_enrolment(user, module)
+    if enrolment is None:
+        raise NotEnrolled("This module has not been assigned to you.")
+    attempt = start_attempt(
+        user,
+        module,
+        module.scenario_pages(),
+        pass_mark=module.pass_mark,
+        max_attempts=module.max_attempts,
+    )
+    if enrolment.status == Enrolment.Status.NOT_STARTED:
+        enrolment.status = Enrolment.Status.IN_PROGRESS
+        enrolment.started_at = timezone.now()
+        enrolment.save(update_fields=["status", "started_at"])
+    return attempt
+
+
+def record_attempt_result(attempt: Attempt) -> None:
+    """Move the enrolment on when an attempt at its module is passed."""
+    if not attempt.passed:
+        return
+    Enrolment.objects.filter(
+        user_id=attempt.user_id,
+        module_id=attempt.module_id,
+        status__in=[Enrolment.Status.NOT_STARTED, Enrolment.Status.IN_PROGRESS],
+    ).update(status=Enrolment.Status.PASSED, passed_at=attempt.completed_at)
+
+
+@dataclass(frozen=True)
+class AttestationOutcome:
+    certificate: Certificate
+    already_attested: bool
+
+
+@transaction.atomic
+def attest_to_module(user, module: ModulePage, typed_name: str, context: Context) -> AttestationOutcome:
+    """Attest to the module's policy version in force, issue the certificate, complete the enrolment.
+
+    Exactly one attestation and one certificate exist per person per policy version: when
+    the person attested before (another tab, a replayed form), the earlier certificate is
+    returned with ``already_attested`` set. Raises ``NotEnrolled``, ``NotReadyToAttest`` or
+    ``certificates.services.NameMismatch``; nothing is written then.
+    """
+    progress = module_progress(user, module)
+    if progress.enrolment is None:
+        raise NotEnrolled("This module has not been assigned to you.")
+    if progress.passed_attempt is None or progress.policy_version is None:
+        raise NotReadyToAttest("Pass the module's scenarios before you attest to the policy.")
+    context = Context(
+        ip_address=context.ip_address,
+        user_agent=context.user_agent,
+        module_id=module.pk,
+        attempt_id=progress.passed_attempt.public_id,
+    )
+    try:
+        attestation, already = attest(user, progress.policy_version, typed_name, context), False
+    except AlreadyAttested as error:
+        attestation, already = error.attestation, True
+    certificate = issue_certificate(
+        attestation,
+        module_id=module.pk,
+        module_title=module.title,
+        valid_months=module.certificate_validity_months,
+    )
+    _complete(progress.enrolment, certificate)
+    return AttestationOutcome(certificate=certificate, already_attested=already)
+
+
+def _complete(enrolment: Enrolment, certificate: Certificate) -> None:
+    if enrolment.status != Enrolment.Status.COMPLETE:
+        enrolment.status = Enrolment.Status.COMPLETE
+        enrolment.completed_at = certificate.issued_at
+        enrolment.certificate_serial = certificate.serial
+        enrolment.save(update_fields=["status", "completed_at", "certificate_serial"])

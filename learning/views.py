@@ -1,0 +1,82 @@
+"""The officer's pages that belong to no single Wagtail page: dashboard, start, attest."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from certificates.services import Context, NameMismatch
+from scenarios.services import AttemptError
+
+from .forms import AttestationForm
+from .models import Enrolment, ModulePage
+from .services import NotEnrolled, NotReadyToAttest, attest_to_module, begin_module, module_progress
+
+
+@login_required
+def dashboard(request):
+    enrolments = (
+        Enrolment.objects.for_user(request.user)
+        .select_related("module")
+        .order_by("status", "due_date", "module__title")
+    )
+    return render(request, "learning/dashboard.html", {"enrolments": enrolments})
+
+
+def _live_module(page_id: int) -> ModulePage:
+    return get_object_or_404(ModulePage.objects.live(), pk=page_id)
+
+
+@login_required
+@require_POST
+def start(request, page_id: int):
+    module = _live_module(page_id)
+    try:
+        attempt = begin_module(request.user, module)
+    except NotEnrolled as error:
+        raise PermissionDenied(str(error)) from error
+    except AttemptError as error:
+        messages.error(request, str(error))
+        return redirect(module.url)
+    return redirect("scenarios:attempt", attempt.public_id)
+
+
+@login_required
+def attest(request, page_id: int):
+    module = _live_module(page_id)
+    progress = module_progress(request.user, module)
+    if progress.enrolment is None:
+        raise PermissionDenied("This module has not been assigned to you.")
+    if progress.complete:
+        return render(request, "learning/already_attested.html", {"module": module, "progress": progress})
+    if not progress.can_attest:
+        messages.error(request, "Pass the module's scenarios before you attest to the policy.")
+        return redirect(module.url)
+
+    form = AttestationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        context = Context(
+            ip_address=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        try:
+            outcome = attest_to_module(request.user, module, form.cleaned_data["full_name"], context)
+        except NameMismatch as error:
+            form.add_error("full_name", str(error))
+        except (NotEnrolled, NotReadyToAttest) as error:
+            messages.error(request, str(error))
+            return redirect(module.url)
+        else:
+            if outcome.already_attested:
+                messages.info(request, "You had already attested to this version. Here is your certificate.")
+            else:
+                messages.success(request, "Attestation recorded. Your certificate has been issued.")
+            return redirect("certificates:detail", outcome.certificate.display_serial)
+    return render(
+        request,
+        "learning/attest.html",
+        {"module": module, "progress": progress, "version": progress.policy_version, "form": form},
+    )

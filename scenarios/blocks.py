@@ -1,0 +1,179 @@
+"""Step blocks for a scenario's StreamField.
+
+Each step is a question an officer answers; every option carries its own feedback and may
+cite the policy clause it rests on. ``StepValue.options()`` gives the engine one shape for
+every kind of step, so scoring and rendering never branch on the block type.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.forms.utils import ErrorList
+from wagtail import blocks
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str
+    text: str
+    correct: bool
+    feedback: str
+    clause_reference: str = ""
+    clause_text: str = ""
+
+
+class OptionBlock(blocks.StructBlock):
+    text = blocks.CharBlock(max_length=300, help_text="What the officer could do or say.")
+    correct = blocks.BooleanBlock(required=False, help_text="Tick if this is a right answer.")
+    feedback = blocks.TextBlock(help_text="Shown after the officer chooses this option: say why.")
+    clause_reference = blocks.CharBlock(
+        required=False, max_length=120, help_text="The policy clause this feedback rests on, e.g. 'METSEC 4.2'."
+    )
+    clause_text = blocks.TextBlock(required=False, help_text="The words of that clause, quoted.")
+
+    class Meta:
+        icon = "tick-inverse"
+        label = "Option"
+
+
+class StepValue(blocks.StructValue):
+    multiple = False
+
+    def options(self) -> list[Option]:
+        return [
+            Option(
+                id=str(item.id),
+                text=item.value["text"],
+                correct=bool(item.value["correct"]),
+                feedback=item.value["feedback"],
+                clause_reference=item.value["clause_reference"],
+                clause_text=item.value["clause_text"],
+            )
+            for item in self["options"].bound_blocks
+        ]
+
+
+class MultipleResponseValue(StepValue):
+    multiple = True
+
+
+class TrueFalseValue(StepValue):
+    def options(self) -> list[Option]:
+        answer = self["answer"] == "true"
+        shared = {"clause_reference": self["clause_reference"], "clause_text": self["clause_text"]}
+        return [
+            Option(
+                id="true",
+                text="True",
+                correct=answer,
+                feedback=self["feedback_if_right"] if answer else self["feedback_if_wrong"],
+                **shared,
+            ),
+            Option(
+                id="false",
+                text="False",
+                correct=not answer,
+                feedback=self["feedback_if_wrong"] if answer else self["feedback_if_right"],
+                **shared,
+            ),
+        ]
+
+
+class BaseStepBlock(blocks.StructBlock):
+    prompt = blocks.TextBlock(help_text="The situation at this step and the question, in the second person.")
+    critical = blocks.BooleanBlock(
+        required=False,
+        help_text="A wrong answer here fails the module whatever the score (bright-line rules).",
+    )
+
+
+_PREVIEW_OPTIONS = [
+    {
+        "text": "Call from the station landline",
+        "correct": True,
+        "feedback": "Right: police landlines are there for exactly this.",
+        "clause_reference": "",
+        "clause_text": "",
+    },
+    {
+        "text": "Call from your own phone with 141",
+        "correct": False,
+        "feedback": "No: your own phone is not for policing business with the public.",
+        "clause_reference": "",
+        "clause_text": "",
+    },
+]
+
+
+class SingleChoiceBlock(BaseStepBlock):
+    options = blocks.ListBlock(OptionBlock(), min_num=2, help_text="Exactly one option must be right.")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if sum(1 for option in value["options"] if option["correct"]) != 1:
+            raise blocks.StructBlockValidationError(
+                non_block_errors=ErrorList(["Mark exactly one option as right."])
+            )
+        return value
+
+    class Meta:
+        icon = "radio-full"
+        label = "Single choice"
+        value_class = StepValue
+        template = "scenarios/blocks/step_preview.html"
+        help_text = "The officer picks one option."
+        preview_value = {"prompt": "You need to call a witness back. What do you do?", "options": _PREVIEW_OPTIONS}
+        description = "A question with one right answer"
+
+
+class MultipleResponseBlock(BaseStepBlock):
+    options = blocks.ListBlock(OptionBlock(), min_num=2, help_text="Tick every right option.")
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not any(option["correct"] for option in value["options"]):
+            raise blocks.StructBlockValidationError(
+                non_block_errors=ErrorList(["Mark at least one option as right."])
+            )
+        return value
+
+    class Meta:
+        icon = "list-ul"
+        label = "Multiple response"
+        value_class = MultipleResponseValue
+        template = "scenarios/blocks/step_preview.html"
+        help_text = "The officer ticks every option that applies; all right options are needed."
+        preview_value = {"prompt": "Which of these may you use to call the public?", "options": _PREVIEW_OPTIONS}
+        description = "A question with several right answers"
+
+
+class TrueFalseBlock(BaseStepBlock):
+    answer = blocks.ChoiceBlock(choices=[("true", "True"), ("false", "False")], default="false")
+    feedback_if_right = blocks.TextBlock()
+    feedback_if_wrong = blocks.TextBlock()
+    clause_reference = blocks.CharBlock(required=False, max_length=120)
+    clause_text = blocks.TextBlock(required=False)
+
+    class Meta:
+        icon = "help"
+        label = "True or false"
+        value_class = TrueFalseValue
+        template = "scenarios/blocks/step_preview.html"
+        help_text = "A statement the officer marks true or false."
+        preview_value = {
+            "prompt": "Withholding your number with 141 makes a call from your own phone acceptable.",
+            "answer": "false",
+            "feedback_if_right": "Right: 141 hides the number; it does not create a policing purpose.",
+            "feedback_if_wrong": "No: 141 hides the number; it does not create a policing purpose.",
+        }
+        description = "A statement that is true or false"
+
+
+class StepStreamBlock(blocks.StreamBlock):
+    single_choice = SingleChoiceBlock()
+    multiple_response = MultipleResponseBlock()
+    true_false = TrueFalseBlock()
+
+    class Meta:
+        min_num = 1

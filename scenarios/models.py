@@ -1,0 +1,108 @@
+"""Scenario pages and the attempts officers make at them."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.shortcuts import redirect
+from django.utils import timezone
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+
+from .blocks import StepStreamBlock
+
+
+class ScenarioPage(Page):
+    """A short, realistic situation and the steps an officer works through in it."""
+
+    narrative = RichTextField(
+        features=["bold", "italic", "ol", "ul", "link"],
+        help_text="The situation, told in the second person. Shown above every step.",
+    )
+    steps = StreamField(StepStreamBlock(), help_text="The questions, in order.")
+
+    content_panels = [*Page.content_panels, FieldPanel("narrative"), FieldPanel("steps")]
+    parent_page_types = ["learning.ModulePage"]
+    subpage_types: list[str] = []
+
+    template = "scenarios/scenario_page.html"
+
+    def serve(self, request, *args, **kwargs):
+        # Officers meet scenarios inside an attempt, which the module page starts.
+        return redirect(self.get_parent().url)
+
+
+class Attempt(models.Model):
+    """One go at a module's scenarios by one person.
+
+    The plan pins each scenario's page revision when the attempt starts, so a trainer
+    publishing a change never alters an attempt in progress.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", "In progress"
+        PASSED = "passed", "Passed"
+        FAILED = "failed", "Not passed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attempts")
+    module = models.ForeignKey("wagtailcore.Page", on_delete=models.PROTECT, related_name="+")
+    number = models.PositiveSmallIntegerField()
+    seed = models.BigIntegerField()
+    plan = models.JSONField(help_text="[{'scenario': page id, 'revision': revision id}, …] in order.")
+    pass_mark = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    started_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    step_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    score_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    critical_failed = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module", "number"], name="attempt_number_per_module"),
+            models.UniqueConstraint(
+                fields=["user", "module"],
+                condition=Q(status="in_progress"),
+                name="one_attempt_in_progress",
+            ),
+        ]
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Attempt {self.number} by {self.user}"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status != self.Status.IN_PROGRESS
+
+    @property
+    def passed(self) -> bool:
+        return self.status == self.Status.PASSED
+
+
+class Response(models.Model):
+    """An answer to one step of one attempt. Written once; never changed."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.PROTECT, related_name="responses")
+    position = models.PositiveSmallIntegerField(help_text="1-based place of the step in the attempt.")
+    scenario_id = models.PositiveIntegerField()
+    step_id = models.CharField(max_length=64)
+    choice_ids = models.JSONField()
+    correct = models.BooleanField()
+    critical = models.BooleanField(default=False)
+    answered_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="one_response_per_step"),
+        ]
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} step {self.position}"

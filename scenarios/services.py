@@ -1,0 +1,265 @@
+"""The attempt engine: start, answer, score, finish.
+
+The server holds all state. An attempt pins the page revision of every scenario when it
+starts, shuffles each step's options from a stored seed (stable on reload), and records
+each answer exactly once: a replayed, doubled or out-of-order submission raises and writes
+nothing. Scoring is a pure function of the steps and the responses.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from wagtail.models import Page, Revision
+
+from .blocks import Option
+from .models import Attempt, Response
+from .signals import attempt_finished
+
+
+class AttemptError(Exception):
+    """A request the attempt cannot accept. ``str(error)`` is safe to show the officer."""
+
+
+class AttemptLimitReached(AttemptError):
+    pass
+
+
+class NothingToAttempt(AttemptError):
+    pass
+
+
+class AttemptFinished(AttemptError):
+    pass
+
+
+class AlreadyAnswered(AttemptError):
+    pass
+
+
+class NotCurrentStep(AttemptError):
+    pass
+
+
+class InvalidAnswer(AttemptError):
+    pass
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step as this attempt shows it: options already in the attempt's order."""
+
+    position: int
+    scenario_id: int
+    scenario_title: str
+    narrative: str
+    step_id: str
+    kind: str
+    prompt: str
+    multiple: bool
+    critical: bool
+    options: tuple[Option, ...]
+
+    @property
+    def correct_ids(self) -> frozenset[str]:
+        return frozenset(option.id for option in self.options if option.correct)
+
+    def chosen(self, choice_ids: Iterable[str]) -> list[Option]:
+        wanted = set(choice_ids)
+        return [option for option in self.options if option.id in wanted]
+
+    def is_right(self, choice_ids: Iterable[str]) -> bool:
+        return frozenset(choice_ids) == self.correct_ids
+
+
+@dataclass(frozen=True)
+class Score:
+    correct: int
+    total: int
+    percent: int
+    critical_failed: bool
+    passed: bool
+
+
+def score(steps: Sequence[Step], responses: Iterable[Response], pass_mark: int) -> Score:
+    """Score an attempt from its steps and responses alone.
+
+    The percentage is rounded down, so a score never rounds up to a pass; a wrong answer
+    to a critical step fails whatever the percentage.
+    """
+    by_position = {response.position: response for response in responses}
+    correct = 0
+    critical_failed = False
+    for step in steps:
+        response = by_position.get(step.position)
+        right = response is not None and step.is_right(response.choice_ids)
+        correct += right
+        critical_failed |= step.critical and not right
+    total = len(steps)
+    percent = correct * 100 // total if total else 0
+    return Score(
+        correct=correct,
+        total=total,
+        percent=percent,
+        critical_failed=critical_failed,
+        passed=total > 0 and percent >= pass_mark and not critical_failed,
+    )
+
+
+def attempt_steps(attempt: Attempt) -> list[Step]:
+    """Every step of the attempt, in order, as pinned when it started."""
+    cached = getattr(attempt, "_steps", None)
+    if cached is not None:
+        return cached
+    revisions = Revision.objects.in_bulk([entry["revision"] for entry in attempt.plan])
+    steps: list[Step] = []
+    for entry in attempt.plan:
+        scenario = revisions[entry["revision"]].as_object()
+        for block in scenario.steps:
+            options = list(block.value.options())
+            random.Random(f"{attempt.seed}:{block.id}").shuffle(options)
+            steps.append(
+                Step(
+                    position=len(steps) + 1,
+                    scenario_id=entry["scenario"],
+                    scenario_title=scenario.title,
+                    narrative=scenario.narrative,
+                    step_id=str(block.id),
+                    kind=block.block_type,
+                    prompt=block.value["prompt"],
+                    multiple=block.value.multiple,
+                    critical=bool(block.value["critical"]),
+                    options=tuple(options),
+                )
+            )
+    attempt._steps = steps
+    return steps
+
+
+def current_position(attempt: Attempt) -> int | None:
+    """The position of the step the officer must answer next, or None when all are answered."""
+    if attempt.is_finished:
+        return None
+    answered = attempt.responses.count()
+    return answered + 1 if answered < len(attempt_steps(attempt)) else None
+
+
+@transaction.atomic
+def start_attempt(
+    user,
+    module: Page,
+    scenarios: Sequence[Page],
+    *,
+    pass_mark: int,
+    max_attempts: int | None = None,
+) -> Attempt:
+    """Resume the person's attempt in progress at ``module``, or start a new one.
+
+    Raises ``NothingToAttempt`` when the module has no live scenario, and
+    ``AttemptLimitReached`` when ``max_attempts`` are used up.
+    """
+    in_progress = Attempt.objects.filter(user=user, module=module, status=Attempt.Status.IN_PROGRESS).first()
+    if in_progress:
+        return in_progress
+    plan = [
+        {"scenario": scenario.pk, "revision": scenario.live_revision_id}
+        for scenario in scenarios
+        if scenario.live_revision_id
+    ]
+    if not plan:
+        raise NothingToAttempt("This module has no scenarios yet. Please try again later.")
+    made = Attempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"] or 0
+    if max_attempts is not None and made >= max_attempts:
+        raise AttemptLimitReached(
+            f"You have used all {max_attempts} attempts at this module. Ask your trainer to reset them."
+        )
+    try:
+        with transaction.atomic():
+            return Attempt.objects.create(
+                user=user,
+                module=module,
+                number=made + 1,
+                seed=secrets.randbits(48),
+                plan=plan,
+                pass_mark=pass_mark,
+            )
+    except IntegrityError:
+        # A second tab or a double click started one at the same moment: use that one.
+        return Attempt.objects.get(user=user, module=module, status=Attempt.Status.IN_PROGRESS)
+
+
+@transaction.atomic
+def record_response(attempt: Attempt, position: int, choice_ids: Sequence[str]) -> Response:
+    """Record the answer to the step at ``position``, once, and finish the attempt after the last.
+
+    Raises ``AttemptFinished``, ``AlreadyAnswered``, ``NotCurrentStep`` or ``InvalidAnswer``;
+    in each case nothing is written.
+    """
+    attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
+    if attempt.is_finished:
+        raise AttemptFinished("This attempt is finished; your answers are recorded.")
+    steps = attempt_steps(attempt)
+    if not 1 <= position <= len(steps):
+        raise NotCurrentStep("There is no such step in this attempt.")
+    if attempt.responses.filter(position=position).exists():
+        raise AlreadyAnswered("You have already answered this step. Your first answer stands.")
+    if position != current_position(attempt):
+        raise NotCurrentStep("Answer the steps in order. You have been taken to the step you are on.")
+    step = steps[position - 1]
+    choices = list(dict.fromkeys(choice_ids))
+    known = {option.id for option in step.options}
+    if not choices:
+        raise InvalidAnswer("Select the options that apply." if step.multiple else "Select an answer.")
+    if any(choice not in known for choice in choices):
+        raise InvalidAnswer("Choose from the options shown for this step.")
+    if not step.multiple and len(choices) != 1:
+        raise InvalidAnswer("Select one answer only.")
+    try:
+        with transaction.atomic():
+            response = Response.objects.create(
+                attempt=attempt,
+                position=position,
+                scenario_id=step.scenario_id,
+                step_id=step.step_id,
+                choice_ids=choices,
+                correct=step.is_right(choices),
+                critical=step.critical,
+            )
+    except IntegrityError as error:
+        raise AlreadyAnswered("You have already answered this step. Your first answer stands.") from error
+    if position == len(steps):
+        _finish(attempt, steps)
+    return response
+
+
+def _finish(attempt: Attempt, steps: Sequence[Step]) -> None:
+    result = score(steps, attempt.responses.all(), attempt.pass_mark)
+    attempt.status = Attempt.Status.PASSED if result.passed else Attempt.Status.FAILED
+    attempt.completed_at = timezone.now()
+    attempt.correct_count = result.correct
+    attempt.step_count = result.total
+    attempt.score_percent = result.percent
+    attempt.critical_failed = result.critical_failed
+    attempt.save(
+        update_fields=[
+            "status",
+            "completed_at",
+            "correct_count",
+            "step_count",
+            "score_percent",
+            "critical_failed",
+        ]
+    )
+    attempt_finished.send(sender=Attempt, attempt=attempt)
+
+
+def review(attempt: Attempt) -> list[tuple[Step, Response | None]]:
+    """Each step with the response given to it, for the result page."""
+    responses = {response.position: response for response in attempt.responses.all()}
+    return [(step, responses.get(step.position)) for step in attempt_steps(attempt)]
