@@ -20,4 +20,5 @@ writeFileSync(join(out, "attest.css"), css.css);
 
 const govuk = join(root, "node_modules", "govuk-frontend", "dist", "govuk");
 copyFileSync(join(govuk, "govuk-frontend.min.js"), join(out, "govuk-frontend.min.js"));
+copyFileSync(join(here, "init.mjs"), join(out, "init.mjs"));
 console.log(`built ${join(out, "attest.css")} (${css.css.length} bytes)`);

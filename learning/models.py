@@ -26,8 +26,6 @@ class OrgUnit(MP_Node):
     name = models.CharField(max_length=200)
     code = models.SlugField(max_length=50, unique=True, help_text="Short code used by the HR system.")
 
-    node_order_by = ["name"]
-
     class Meta:
         verbose_name = "org unit"
 

@@ -16,7 +16,7 @@ from certificates.services import AlreadyAttested, Context, attest, issue_certif
 from scenarios.models import Attempt
 from scenarios.services import start_attempt
 
-from .models import Enrolment, ModulePage
+from .models import Assignment, Enrolment, ModulePage, OrgUnit, User
 
 
 class NotEnrolled(Exception):
@@ -153,3 +153,26 @@ def _complete(enrolment: Enrolment, certificate: Certificate) -> None:
         enrolment.completed_at = certificate.issued_at
         enrolment.certificate_serial = certificate.serial
         enrolment.save(update_fields=["status", "completed_at", "certificate_serial"])
+
+
+def enrol_assignment(assignment: Assignment) -> int:
+    """Enrol every active person in the assignment's audience who is not yet enrolled.
+
+    The audience is the org unit and every unit below it, or everyone when the assignment
+    has no unit. Safe to run again: existing enrolments are left as they are. Returns the
+    number of enrolments created.
+    """
+    people = User.objects.filter(is_active=True)
+    if assignment.org_unit_id:
+        # Read the path afresh: adding units elsewhere in the tree can move it.
+        unit = OrgUnit.objects.get(pk=assignment.org_unit_id)
+        people = people.filter(org_unit__path__startswith=unit.path)
+    already = Enrolment.objects.filter(module_id=assignment.module_id).values("user_id")
+    created = Enrolment.objects.bulk_create(
+        [
+            Enrolment(user_id=user_id, module_id=assignment.module_id, assignment=assignment, due_date=assignment.due_date)
+            for user_id in people.exclude(pk__in=already).values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
+    return len(created)

@@ -6,3 +6,7 @@ from .base import env
 DEBUG = env.bool("DEBUG", default=True)
 SECRET_KEY = env("SECRET_KEY") or "django-insecure-attest-development-key-never-use-in-production"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+# Static files come straight from the finders (frontend/build and the apps); no collectstatic.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True

@@ -11,3 +11,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SITE_URL = env("SITE_URL", default="http://testserver").rstrip("/")
 WAGTAILADMIN_BASE_URL = SITE_URL
+
+# Static files come straight from the finders (frontend/build and the apps); no collectstatic.
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
