@@ -9,10 +9,10 @@ import json
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from wagtail.admin.panels import FieldPanel, InlinePanel
-from wagtail.models import Orderable
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel
+from wagtail.models import Orderable
 
 from .serials import grouped
 
@@ -106,6 +106,14 @@ class Attestation(models.Model):
     def __str__(self) -> str:
         return f"{self.user} attested {self.policy_version} at {self.created_at:%Y-%m-%d %H:%M}"
 
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Attestations are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Attestations are never deleted.")
+
     def canonical(self) -> str:
         return json.dumps(
             {
@@ -127,14 +135,6 @@ class Attestation(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Attestations are never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Attestations are never deleted.")
 
 
 class Certificate(models.Model):

@@ -43,7 +43,9 @@ def render_pdf(certificate: Certificate) -> bytes:
     _register_fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
-    canvas = Canvas(buffer, pagesize=(width, height), lang="en-GB", pageCompression=1)
+    canvas = Canvas(
+        buffer, pagesize=(width, height), lang="en-GB", pageCompression=1, initialFontName=REGULAR, initialFontSize=11
+    )
     title = f"Certificate of completion: {certificate.module_title}"
     canvas.setTitle(title)
     canvas.setAuthor(settings.FORCE_NAME)
@@ -105,6 +107,7 @@ def render_pdf(certificate: Certificate) -> bytes:
     widget = QrCodeWidget(url, barLevel="M")
     x0, y0, x1, y1 = widget.getBounds()
     drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
+    drawing.initialFontName = REGULAR  # keeps an unembedded Helvetica out of the file
     drawing.add(widget)
     renderPDF.draw(drawing, canvas, width - margin - size, 24 * mm)
     canvas.setFont(REGULAR, 8)

@@ -73,4 +73,6 @@ def verify(request, serial: str):
     state = certificate.current_state
     if state == "valid" and not certificate_verifies(certificate):
         state = "invalid"
-    return render(request, "certificates/verify_result.html", {"certificate": certificate, "state": state, "serial": serial})
+    return render(
+        request, "certificates/verify_result.html", {"certificate": certificate, "state": state, "serial": serial}
+    )

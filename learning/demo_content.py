@@ -34,7 +34,10 @@ CLAUSE_5 = (
     "clear policing purpose and a good reason for the immediate communication with a member of the public. A record "
     "of the call and the rationale becomes part of the incident or investigation [e.g. on CRIS]."
 )
-CLAUSE_6 = "In all other situations, Met personnel are to use police landlines or their radios to make calls, even if this results in some delay."
+CLAUSE_6 = (
+    "In all other situations, Met personnel are to use police landlines or their radios to make calls, even if this "
+    "results in some delay."
+)
 CLAUSE_7 = (
     "You must only access MPS information and other police-held data when it is to be used for legitimate official "
     "or authorised policing purposes; and only then as part of your policing duties, contracted services, or other "

@@ -8,5 +8,8 @@ class AttestationForm(forms.Form):
     )
     full_name = forms.CharField(
         max_length=200,
-        error_messages={"required": "Enter your full name.", "max_length": "Your name must be 200 characters or fewer."},
+        error_messages={
+            "required": "Enter your full name.",
+            "max_length": "Your name must be 200 characters or fewer.",
+        },
     )

@@ -49,12 +49,8 @@ class User(AbstractUser):
         help_text="Unique; left blank only for break-glass administrator accounts.",
     )
     rank = models.CharField("rank or grade", max_length=80, blank=True)
-    org_unit = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members"
-    )
-    line_manager = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports"
-    )
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    line_manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
 
     REQUIRED_FIELDS = ["email"]
 

@@ -54,11 +54,17 @@ def current_enrolment(user, module: ModulePage) -> Enrolment | None:
 
 
 def module_progress(user, module: ModulePage) -> ModuleProgress:
-    attempts = list(Attempt.objects.filter(user=user, module_id=module.pk).order_by("-number")) if user.is_authenticated else []
+    attempts = (
+        list(Attempt.objects.filter(user=user, module_id=module.pk).order_by("-number"))
+        if user.is_authenticated
+        else []
+    )
     enrolment = current_enrolment(user, module) if user.is_authenticated else None
     version = module.policy_document.current_version() if module.policy_document_id else None
     attestation = (
-        Attestation.objects.filter(user=user, policy_version=version).first() if version and user.is_authenticated else None
+        Attestation.objects.filter(user=user, policy_version=version).first()
+        if version and user.is_authenticated
+        else None
     )
     certificate = Certificate.objects.filter(attestation=attestation).first() if attestation else None
     return ModuleProgress(
@@ -170,7 +176,9 @@ def enrol_assignment(assignment: Assignment) -> int:
     already = Enrolment.objects.filter(module_id=assignment.module_id).values("user_id")
     created = Enrolment.objects.bulk_create(
         [
-            Enrolment(user_id=user_id, module_id=assignment.module_id, assignment=assignment, due_date=assignment.due_date)
+            Enrolment(
+                user_id=user_id, module_id=assignment.module_id, assignment=assignment, due_date=assignment.due_date
+            )
             for user_id in people.exclude(pk__in=already).values_list("pk", flat=True)
         ],
         ignore_conflicts=True,

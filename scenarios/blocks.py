@@ -112,9 +112,7 @@ class SingleChoiceBlock(BaseStepBlock):
     def clean(self, value):
         value = super().clean(value)
         if sum(1 for option in value["options"] if option["correct"]) != 1:
-            raise blocks.StructBlockValidationError(
-                non_block_errors=ErrorList(["Mark exactly one option as right."])
-            )
+            raise blocks.StructBlockValidationError(non_block_errors=ErrorList(["Mark exactly one option as right."]))
         return value
 
     class Meta:
@@ -133,9 +131,7 @@ class MultipleResponseBlock(BaseStepBlock):
     def clean(self, value):
         value = super().clean(value)
         if not any(option["correct"] for option in value["options"]):
-            raise blocks.StructBlockValidationError(
-                non_block_errors=ErrorList(["Mark at least one option as right."])
-            )
+            raise blocks.StructBlockValidationError(non_block_errors=ErrorList(["Mark at least one option as right."]))
         return value
 
     class Meta:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from . import services
 from .models import Attempt
@@ -46,7 +48,8 @@ def step(request, public_id, position: int):
             args = (attempt.public_id, position) if response else (attempt.public_id,)
             return redirect(target, *args)
         else:
-            return redirect("scenarios:step", attempt.public_id, position)
+            # The fragment takes the reader (and a screen reader's focus) to the feedback.
+            return HttpResponseRedirect(reverse("scenarios:step", args=[attempt.public_id, position]) + "#feedback")
     elif response is None and position != current:
         messages.info(request, "Answer the steps in order. You have been taken to the step you are on.")
         return redirect("scenarios:attempt", attempt.public_id)
@@ -62,9 +65,7 @@ def step(request, public_id, position: int):
             "response": response,
             "chosen": this_step.chosen(response.choice_ids) if response else [],
             "error": error,
-            "is_last": position == len(steps),
         },
-        status=200,
     )
 
 
