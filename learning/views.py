@@ -56,7 +56,7 @@ def attest(request, page_id: int):
         messages.error(request, "Pass the module's scenarios before you attest to the policy.")
         return redirect(module.url)
 
-    form = AttestationForm(request.POST or None)
+    form = AttestationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         context = Context(
             ip_address=request.META.get("REMOTE_ADDR"),

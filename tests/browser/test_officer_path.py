@@ -1,0 +1,267 @@
+"""The officer's path in a real browser: sign in, scenarios, attestation, certificate, verification.
+
+Every page a JavaScript-enabled test visits is checked with axe-core against WCAG 2.2 AA.
+The right answers come from the attempt itself (its pinned revisions and shuffled options),
+so the tests follow whatever order the attempt's seed gives.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from playwright.sync_api import Page, expect
+from pypdf import PdfReader
+
+pytestmark = pytest.mark.browser
+
+MODULE_TITLE = "Contacting the public: personal devices"
+FULL_NAME = "Sam Taylor"  # the demo officer's name on their HR record
+AXE_SCRIPT = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+STEP_URL = re.compile(r"/attempts/(?P<public_id>[0-9a-f-]{36})/steps/(?P<position>\d+)/")
+
+PageCheck = Callable[[Page], None]
+
+
+# Accessibility ---------------------------------------------------------------------------
+
+
+def run_axe(page: Page) -> list[dict]:
+    """axe-core's violations of the WCAG 2.0-2.2 A and AA rules on the page as it stands."""
+    page.add_script_tag(content=AXE_SCRIPT.read_text(encoding="utf-8"))
+    results = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        AXE_TAGS,
+    )
+    return results["violations"]
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail listing each violation's id, impact and target selectors, so the fix can be found."""
+    violations = run_axe(page)
+    if violations:
+        lines = [f"axe found {len(violations)} accessibility violation(s) on {page.url}:"]
+        for violation in violations:
+            lines.append(f"- {violation['id']} ({violation['impact']}): {violation['help']}")
+            lines.extend(f"    at {node['target']}" for node in violation["nodes"])
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def no_axe(page: Page) -> None:
+    """For a context with JavaScript off: axe is JavaScript, so it cannot run on those pages."""
+
+
+# The officer's verbs ---------------------------------------------------------------------
+
+
+def sign_in(page: Page, base_url: str, *, check_page: PageCheck, username: str = "officer") -> None:
+    """Sign in at the login page and land on the "My training" dashboard."""
+    page.goto(f"{base_url}/accounts/login/")
+    check_page(page)
+    page.get_by_label("Username or email address").fill(username)
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My training")
+    check_page(page)
+
+
+def open_module_and_start(page: Page, *, check_page: PageCheck) -> None:
+    """From the dashboard, open the module and press "Start now" to reach the first step."""
+    page.get_by_role("link", name=MODULE_TITLE).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(MODULE_TITLE)
+    check_page(page)
+    page.get_by_role("button", name="Start now").click()
+    page.wait_for_url(STEP_URL)
+
+
+def step_on_screen(page: Page):
+    """The step the page shows, as the attempt engine sees it (with its right answers)."""
+    from scenarios.models import Attempt
+    from scenarios.services import attempt_steps
+
+    match = STEP_URL.search(page.url)
+    assert match, f"expected a step page, got {page.url}"
+    steps = attempt_steps(Attempt.objects.get(public_id=match["public_id"]))
+    return steps[int(match["position"]) - 1], len(steps)
+
+
+def answer_step(page: Page, *, right: bool) -> None:
+    """Tick the step's right options, or one wrong option (wrong on any kind of step), and submit."""
+    step, _ = step_on_screen(page)
+    chosen = sorted(step.correct_ids) if right else [next(o.id for o in step.options if not o.correct)]
+    for option_id in chosen:
+        page.locator(f'input[name="answer"][value="{option_id}"]').check()
+    page.get_by_role("button", name="Submit answer").click()
+
+
+def pass_the_scenarios(page: Page, *, check_page: PageCheck) -> int:
+    """Answer every step from the first to the result page; return the number answered wrongly.
+
+    One wrong answer goes to the first step that is not critical, to prove the path survives
+    it (6 of 7 is 85%, over the 80% pass mark); critical steps are always answered right.
+    """
+    wrong_answers = 0
+    while True:
+        step, total = step_on_screen(page)
+        expect(page.get_by_role("heading", level=1)).to_have_text(step.prompt)
+        check_page(page)
+        right = step.critical or wrong_answers > 0
+        wrong_answers += not right
+        answer_step(page, right=right)
+
+        page.wait_for_url(re.compile(r"#feedback$"))
+        feedback = page.locator("#feedback")
+        expect(feedback).to_contain_text("Feedback on your answer")
+        expect(feedback.locator(".govuk-tag")).to_have_text("Correct" if right else "Not correct")
+        check_page(page)
+        if step.position == total:
+            page.get_by_role("link", name="See your result").click()
+            return wrong_answers
+        page.get_by_role("link", name="Continue").click()
+        page.wait_for_url(STEP_URL)
+
+
+def attest_and_get_certificate(page: Page, *, check_page: PageCheck) -> str:
+    """From the result page, go to the module, attest as the officer; return the certificate's serial."""
+    page.get_by_role("link", name="Continue to the policy").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(MODULE_TITLE)
+    check_page(page)
+    page.get_by_role("link", name="Read the policy and attest").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Read and attest to the policy")
+    check_page(page)
+    page.get_by_label("I confirm the statement above").check()
+    page.get_by_label("Your full name").fill(FULL_NAME)
+    page.get_by_role("button", name="Attest and get my certificate").click()
+
+    page.wait_for_url(re.compile(r"/certificates/[^/]+/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Certificate of completion")
+    expect(page.get_by_text("Attestation recorded. Your certificate has been issued.")).to_be_visible()
+    check_page(page)
+    return page.locator("dd.attest-serial").inner_text().strip()
+
+
+def tab_until(page: Page, selector: str, *, limit: int = 30) -> None:
+    """Press Tab until the focused element matches ``selector``; fail if it never does."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if page.evaluate("(selector) => document.activeElement.matches(selector)", selector):
+            return
+    pytest.fail(f"{limit} presses of Tab never reached {selector}", pytrace=False)
+
+
+# The tests -------------------------------------------------------------------------------
+
+
+def test_officer_path_in_a_browser_with_axe(demo, live_server, browser, page):
+    sign_in(page, live_server.url, check_page=assert_accessible)
+    open_module_and_start(page, check_page=assert_accessible)
+
+    wrong_answers = pass_the_scenarios(page, check_page=assert_accessible)
+    assert wrong_answers == 1, "the demo module should have a non-critical step to get wrong"
+    expect(page.get_by_role("heading", level=1)).to_have_text("You passed")
+    expect(page.locator(".govuk-panel__body")).to_contain_text("You scored 85%")
+    assert_accessible(page)
+
+    serial = attest_and_get_certificate(page, check_page=assert_accessible)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download certificate (PDF)").click()
+    pdf = Path(download_info.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    text = "\n".join(sheet.extract_text() for sheet in PdfReader(io.BytesIO(pdf)).pages)
+    assert FULL_NAME in text
+    assert serial in text
+
+    # Anyone may verify: a fresh context has no session cookie.
+    public = browser.new_context()
+    try:
+        visitor = public.new_page()
+        visitor.goto(f"{live_server.url}/verify/{serial}/")
+        expect(visitor.get_by_role("heading", level=1)).to_have_text("This certificate is valid")
+        expect(visitor.get_by_role("button", name="Sign out")).to_have_count(0)
+        assert_accessible(visitor)
+    finally:
+        public.close()
+
+    page.get_by_role("link", name="My training").first.click()
+    module_row = page.get_by_role("row").filter(has_text=MODULE_TITLE)
+    expect(module_row.locator(".govuk-tag")).to_have_text("Complete")
+    assert_accessible(page)
+
+
+def test_officer_path_without_javascript(demo, live_server, page_without_javascript):
+    # axe-core is itself JavaScript, so it cannot run in this context; the same pages are
+    # checked with axe in the test above. This test proves the path needs no script at all.
+    page = page_without_javascript
+    sign_in(page, live_server.url, check_page=no_axe)
+    expect(page.locator("body")).not_to_have_class(re.compile(r"\bjs-enabled\b"))
+    open_module_and_start(page, check_page=no_axe)
+
+    assert pass_the_scenarios(page, check_page=no_axe) == 1
+    expect(page.get_by_role("heading", level=1)).to_have_text("You passed")
+
+    serial = attest_and_get_certificate(page, check_page=no_axe)
+    assert serial
+    expect(page.get_by_role("link", name="Download certificate (PDF)")).to_be_visible()
+
+
+def test_a_step_can_be_answered_with_the_keyboard_alone(demo, live_server, page):
+    sign_in(page, live_server.url, check_page=assert_accessible)
+    open_module_and_start(page, check_page=assert_accessible)
+    assert_accessible(page)
+    page.reload()  # focus starts at the top of the document, as on arrival
+
+    page.keyboard.press("Tab")
+    expect(page.locator(":focus")).to_have_text("Skip to main content")
+
+    tab_until(page, 'input[name="answer"]')
+    step, _ = step_on_screen(page)
+    # Arrow keys move between radios and select as they go; a checkbox is ticked with Space.
+    page.keyboard.press("Space" if step.multiple else "ArrowDown")
+    expect(page.locator(":focus")).to_be_checked()
+    tab_until(page, 'button[type="submit"]')
+    expect(page.locator(":focus")).to_have_text("Submit answer")
+    page.keyboard.press("Enter")
+
+    page.wait_for_url(re.compile(r"#feedback$"))
+    expect(page.locator("#feedback")).to_contain_text("Feedback on your answer")
+    assert_accessible(page)
+
+
+def test_form_errors_show_the_error_summary(demo, live_server, page):
+    from scenarios.models import Attempt
+    from scenarios.services import attempt_steps, record_response
+
+    sign_in(page, live_server.url, check_page=assert_accessible)
+    open_module_and_start(page, check_page=assert_accessible)
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Submit answer").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_contain_text("There is a problem")
+    expect(summary.get_by_role("link", name="Select an answer.")).to_have_attribute("href", "#answer")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert_accessible(page)
+
+    # Pass the scenarios behind the scenes: this test is about the attestation form's errors.
+    attempt = Attempt.objects.get(user=demo["officer"], status=Attempt.Status.IN_PROGRESS)
+    for step in attempt_steps(attempt):
+        record_response(attempt, step.position, sorted(step.correct_ids))
+    page.goto(f"{live_server.url}/modules/{demo['module'].pk}/attest/")
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Attest and get my certificate").click()
+    links = page.locator(".govuk-error-summary").get_by_role("link")
+    expect(links).to_have_count(2)
+    expect(links.nth(0)).to_have_text("Confirm that you have read, understood and will follow this policy.")
+    expect(links.nth(0)).to_have_attribute("href", "#id_confirm")
+    expect(links.nth(1)).to_have_text("Enter your full name.")
+    expect(links.nth(1)).to_have_attribute("href", "#id_full_name")
+    expect(page).to_have_title(re.compile(r"^Error: "))
+    assert_accessible(page)

@@ -1,0 +1,22 @@
+"""Small helpers shared by the request and service tests."""
+
+from scenarios.models import Attempt
+from scenarios.services import Step, attempt_steps
+
+
+def right_answers(step: Step) -> list[str]:
+    return sorted(step.correct_ids)
+
+
+def wrong_answers(step: Step) -> list[str]:
+    return [next(option.id for option in step.options if not option.correct)]
+
+
+def pass_module(client, module) -> Attempt:
+    """Start the module as the signed-in client and answer every step right."""
+    client.post(f"/modules/{module.pk}/start/")
+    attempt = Attempt.objects.filter(module_id=module.pk).latest("started_at")
+    for step in attempt_steps(attempt):
+        client.post(f"/attempts/{attempt.public_id}/steps/{step.position}/", {"answer": right_answers(step)})
+    attempt.refresh_from_db()
+    return attempt

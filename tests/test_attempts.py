@@ -1,0 +1,142 @@
+"""The attempt engine: state on the server, each answer recorded exactly once."""
+
+import pytest
+
+from learning.models import Enrolment
+from learning.services import NotEnrolled, begin_module
+from scenarios.models import Attempt, Response, ScenarioPage
+from scenarios.services import (
+    AlreadyAnswered,
+    AttemptFinished,
+    AttemptLimitReached,
+    InvalidAnswer,
+    NotCurrentStep,
+    attempt_steps,
+    record_response,
+)
+
+from .helpers import right_answers, wrong_answers
+
+
+@pytest.fixture
+def attempt(demo):
+    return begin_module(demo["officer"], demo["module"])
+
+
+def fresh(attempt: Attempt) -> Attempt:
+    return Attempt.objects.get(pk=attempt.pk)
+
+
+def test_starting_marks_the_enrolment_in_progress(demo, attempt):
+    enrolment = Enrolment.objects.get(user=demo["officer"], module=demo["module"])
+    assert enrolment.status == Enrolment.Status.IN_PROGRESS
+    assert enrolment.started_at is not None
+
+
+def test_starting_again_resumes_the_attempt_in_progress(demo, attempt):
+    again = begin_module(demo["officer"], demo["module"])
+    assert again.pk == attempt.pk
+    assert Attempt.objects.count() == 1
+
+
+def test_someone_not_assigned_the_module_cannot_start_it(demo):
+    with pytest.raises(NotEnrolled):
+        begin_module(demo["trainer"], demo["module"])
+    assert not Attempt.objects.exists()
+
+
+def test_option_order_is_stable_on_reload_and_comes_from_the_seed(demo, attempt):
+    first = [[o.id for o in step.options] for step in attempt_steps(fresh(attempt))]
+    second = [[o.id for o in step.options] for step in attempt_steps(fresh(attempt))]
+    assert first == second
+    orders = set()
+    for seed in range(20):
+        reseeded = fresh(attempt)
+        reseeded.seed = seed
+        orders.add(tuple(o.id for o in attempt_steps(reseeded)[0].options))
+    assert len(orders) > 1
+
+
+def test_publishing_a_change_does_not_alter_an_attempt_in_progress(demo, attempt):
+    before = [(step.prompt, step.correct_ids) for step in attempt_steps(fresh(attempt))]
+    scenario = ScenarioPage.objects.get(slug="after-the-arrest")
+    scenario.steps[0].value["prompt"] = "A rewritten question"
+    scenario.save_revision().publish()
+    after = [(step.prompt, step.correct_ids) for step in attempt_steps(fresh(attempt))]
+    assert after == before
+    assert "A rewritten question" not in [prompt for prompt, _ in after]
+
+
+def test_an_answer_cannot_be_changed_by_a_second_submit(attempt):
+    step = attempt_steps(attempt)[0]
+    record_response(attempt, 1, wrong_answers(step))
+    with pytest.raises(AlreadyAnswered):
+        record_response(fresh(attempt), 1, right_answers(step))
+    response = Response.objects.get(attempt=attempt, position=1)
+    assert response.choice_ids == wrong_answers(step)
+    assert not response.correct
+
+
+def test_a_step_ahead_of_the_current_one_is_refused(attempt):
+    step = attempt_steps(attempt)[2]
+    with pytest.raises(NotCurrentStep):
+        record_response(attempt, 3, right_answers(step))
+    assert not Response.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        [],
+        ["not-an-option"],
+        ["true"],  # an option of a true/false step, offered to a single-choice step
+    ],
+)
+def test_a_tampered_answer_is_refused_and_nothing_is_written(attempt, choices):
+    with pytest.raises(InvalidAnswer):
+        record_response(attempt, 1, choices)
+    assert not Response.objects.exists()
+
+
+def test_two_options_on_a_single_choice_step_are_refused(attempt):
+    step = attempt_steps(attempt)[0]
+    with pytest.raises(InvalidAnswer, match="one answer only"):
+        record_response(attempt, 1, [option.id for option in step.options[:2]])
+    assert not Response.objects.exists()
+
+
+def test_the_last_answer_finishes_and_scores_the_attempt(demo, attempt):
+    for step in attempt_steps(attempt):
+        record_response(fresh(attempt), step.position, right_answers(step))
+    finished = fresh(attempt)
+    assert finished.status == Attempt.Status.PASSED
+    assert (finished.correct_count, finished.step_count, finished.score_percent) == (7, 7, 100)
+    enrolment = Enrolment.objects.get(user=demo["officer"], module=demo["module"])
+    assert enrolment.status == Enrolment.Status.PASSED
+    with pytest.raises(AttemptFinished):
+        record_response(finished, 1, right_answers(attempt_steps(finished)[0]))
+
+
+def test_a_wrong_critical_step_fails_the_attempt(demo, attempt):
+    steps = attempt_steps(attempt)
+    critical = next(step for step in steps if step.critical)
+    for step in steps:
+        answers = wrong_answers(step) if step is critical else right_answers(step)
+        record_response(fresh(attempt), step.position, answers)
+    finished = fresh(attempt)
+    assert finished.score_percent == 85
+    assert finished.critical_failed
+    assert finished.status == Attempt.Status.FAILED
+    enrolment = Enrolment.objects.get(user=demo["officer"], module=demo["module"])
+    assert enrolment.status == Enrolment.Status.IN_PROGRESS
+
+
+def test_the_module_attempt_limit_is_enforced(demo, attempt):
+    module = demo["module"]
+    module.max_attempts = 1
+    module.save()
+    for step in attempt_steps(attempt):
+        record_response(fresh(attempt), step.position, wrong_answers(step))
+    with pytest.raises(AttemptLimitReached):
+        begin_module(demo["officer"], module)
+    assert Attempt.objects.count() == 1

@@ -1,0 +1,377 @@
+"""Every officer-facing view: allowed and denied, good input and bad."""
+
+import pytest
+from django.urls import reverse
+
+from certificates.models import Attestation, Certificate
+from learning.factories import EnrolmentFactory, UserFactory
+from learning.models import Enrolment
+from scenarios.models import Attempt, Response
+from scenarios.services import attempt_steps
+
+from .helpers import pass_module, right_answers, wrong_answers
+
+
+@pytest.fixture
+def officer_client(client, demo):
+    client.force_login(demo["officer"])
+    return client
+
+
+@pytest.fixture
+def other_officer(demo):
+    """A second officer, enrolled on the same module, with an attempt and a certificate of their own."""
+    person = UserFactory(first_name="Robin", last_name="Khan")
+    EnrolmentFactory(user=person, module=demo["module"])
+    return person
+
+
+def sign_in_as(client, user):
+    client.force_login(user)
+    return client
+
+
+def start(client, module):
+    client.post(f"/modules/{module.pk}/start/")
+    return Attempt.objects.filter(module_id=module.pk).latest("started_at")
+
+
+# Anonymous visitors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/training/contacting-the-public/",
+        "/training/",
+        "/modules/{module}/attest/",
+        "/attempts/00000000-0000-0000-0000-000000000000/",
+        "/attempts/00000000-0000-0000-0000-000000000000/steps/1/",
+        "/attempts/00000000-0000-0000-0000-000000000000/result/",
+        "/certificates/0000-0000-0000-0000-0000/",
+        "/certificates/0000-0000-0000-0000-0000/pdf/",
+    ],
+)
+def test_anonymous_visitors_are_sent_to_sign_in(client, demo, path):
+    path = path.format(module=demo["module"].pk)
+    response = client.get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login") + "?next=")
+
+
+def test_anonymous_visitors_cannot_start_a_module(client, demo):
+    response = client.post(f"/modules/{demo['module'].pk}/start/")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("account_login"))
+    assert not Attempt.objects.exists()
+
+
+# Signing in -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("login", ["officer", "officer@attest.example"])
+def test_officers_sign_in_with_username_or_email(client, demo, settings, login):
+    response = client.post(reverse("account_login"), {"login": login, "password": settings.DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").context["user"] == demo["officer"]
+
+
+def test_a_wrong_password_is_explained_and_signs_nobody_in(client, demo):
+    response = client.post(reverse("account_login"), {"login": "officer", "password": "wrong-password"})
+    assert response.status_code == 200
+    assert b"govuk-error-summary" in response.content
+    assert b"not correct" in response.content
+    assert not response.context["user"].is_authenticated
+
+
+def test_there_is_no_self_service_sign_up(client, demo):
+    response = client.get(reverse("account_signup"))
+    assert b"Sign Up Closed" in response.content or response.status_code in (403, 404)
+
+
+def test_signing_out_ends_the_session(officer_client):
+    response = officer_client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assert officer_client.get("/").status_code == 302
+
+
+# Dashboard and module page --------------------------------------------------------------
+
+
+def test_the_dashboard_lists_assigned_modules_with_status_and_due_date(officer_client, demo):
+    enrolment = Enrolment.objects.get(user=demo["officer"])
+    response = officer_client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "My training" in html
+    assert "Contacting the public: personal devices" in html
+    assert enrolment.due_date.strftime("%-d %B %Y") in html
+    assert "Not started" in html
+
+
+def test_the_dashboard_shows_only_my_own_modules(client, demo, other_officer):
+    response = sign_in_as(client, demo["trainer"]).get("/")
+    assert response.status_code == 200
+    assert "You have no training assigned" in response.content.decode()
+
+
+def test_the_dashboard_is_one_query_per_list(officer_client, django_assert_max_num_queries):
+    with django_assert_max_num_queries(8):
+        officer_client.get("/")
+
+
+def test_the_module_page_offers_to_start(officer_client, demo):
+    response = officer_client.get(demo["module"].url)
+    assert response.status_code == 200
+    assert b"Start now" in response.content
+    assert b"After the arrest" in response.content
+
+
+def test_someone_not_assigned_sees_the_module_but_cannot_take_it(client, demo):
+    sign_in_as(client, demo["trainer"])
+    response = client.get(demo["module"].url)
+    assert response.status_code == 200
+    assert b"has not been assigned to you" in response.content
+    assert b"Start now" not in response.content
+    assert client.post(f"/modules/{demo['module'].pk}/start/").status_code == 403
+    assert not Attempt.objects.exists()
+
+
+def test_starting_needs_a_post(officer_client, demo):
+    assert officer_client.get(f"/modules/{demo['module'].pk}/start/").status_code == 405
+
+
+def test_an_unknown_module_is_not_found(officer_client):
+    assert officer_client.post("/modules/999999/start/").status_code == 404
+    assert officer_client.get("/modules/999999/attest/").status_code == 404
+
+
+def test_a_scenario_page_sends_officers_to_its_module(officer_client, demo):
+    response = officer_client.get("/training/contacting-the-public/after-the-arrest/")
+    assert response.status_code == 302
+    assert response["Location"] == demo["module"].url
+
+
+# Steps ----------------------------------------------------------------------------------
+
+
+def test_a_step_shows_its_question_and_then_its_feedback(officer_client, demo):
+    attempt = start(officer_client, demo["module"])
+    step = attempt_steps(attempt)[0]
+    page = officer_client.get(f"/attempts/{attempt.public_id}/steps/1/")
+    assert page.status_code == 200
+    assert step.prompt in page.content.decode()
+    assert b'type="radio"' in page.content
+
+    response = officer_client.post(f"/attempts/{attempt.public_id}/steps/1/", {"answer": wrong_answers(step)})
+    assert response.status_code == 302
+    assert response["Location"].endswith("/steps/1/#feedback")
+    feedback = officer_client.get(f"/attempts/{attempt.public_id}/steps/1/").content.decode()
+    assert "Not correct" in feedback
+    chosen = step.chosen(wrong_answers(step))[0]
+    assert chosen.feedback.split(".")[0] in feedback
+    assert "UMCS 2.0 clause" in feedback
+    assert "The right answer" in feedback
+
+
+def test_missing_answer_is_explained_and_nothing_is_recorded(officer_client, demo):
+    attempt = start(officer_client, demo["module"])
+    response = officer_client.post(f"/attempts/{attempt.public_id}/steps/1/", {})
+    assert response.status_code == 200
+    assert b"govuk-error-summary" in response.content
+    assert b"Select an answer" in response.content
+    assert b'href="#answer"' in response.content
+    assert not Response.objects.exists()
+
+
+def test_an_option_from_another_step_is_refused(officer_client, demo):
+    attempt = start(officer_client, demo["module"])
+    other_step = attempt_steps(attempt)[2]
+    response = officer_client.post(
+        f"/attempts/{attempt.public_id}/steps/1/", {"answer": right_answers(other_step)}
+    )
+    assert response.status_code == 200
+    assert b"Choose from the options shown" in response.content
+    assert not Response.objects.exists()
+
+
+def test_a_second_submit_of_a_step_changes_nothing(officer_client, demo):
+    attempt = start(officer_client, demo["module"])
+    step = attempt_steps(attempt)[0]
+    officer_client.post(f"/attempts/{attempt.public_id}/steps/1/", {"answer": wrong_answers(step)})
+    response = officer_client.post(
+        f"/attempts/{attempt.public_id}/steps/1/", {"answer": right_answers(step)}, follow=True
+    )
+    assert b"Your first answer stands" in response.content
+    assert Response.objects.get().choice_ids == wrong_answers(step)
+
+
+def test_a_step_that_is_not_the_current_one_cannot_be_answered_or_opened(officer_client, demo):
+    attempt = start(officer_client, demo["module"])
+    step = attempt_steps(attempt)[3]
+    response = officer_client.post(f"/attempts/{attempt.public_id}/steps/4/", {"answer": right_answers(step)})
+    assert response.status_code == 302
+    assert not Response.objects.exists()
+    response = officer_client.get(f"/attempts/{attempt.public_id}/steps/4/", follow=True)
+    assert response.redirect_chain[-1][0].endswith("/steps/1/")
+    assert b"Answer the steps in order" in response.content
+
+
+@pytest.mark.parametrize("position", [0, 99])
+def test_a_step_outside_the_attempt_is_explained(officer_client, demo, position):
+    attempt = start(officer_client, demo["module"])
+    response = officer_client.get(f"/attempts/{attempt.public_id}/steps/{position}/", follow=True)
+    assert response.status_code == 200
+    assert b"There is no such step" in response.content
+
+
+def test_the_result_waits_for_every_step(officer_client, demo):
+    attempt = start(officer_client, demo["module"])
+    response = officer_client.get(f"/attempts/{attempt.public_id}/result/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/attempts/{attempt.public_id}/"
+
+
+def test_the_result_shows_score_pass_mark_and_a_review(officer_client, demo):
+    attempt = pass_module(officer_client, demo["module"])
+    response = officer_client.get(f"/attempts/{attempt.public_id}/result/")
+    html = response.content.decode()
+    assert "You passed" in html
+    assert "You scored 100%" in html
+    assert "The pass mark is 80%" in html
+    assert html.count('class="govuk-summary-card__title"') == 7
+
+
+def test_a_failed_attempt_offers_a_retake_with_a_new_attempt(officer_client, demo):
+    attempt = start(officer_client, demo["module"])
+    for step in attempt_steps(attempt):
+        officer_client.post(f"/attempts/{attempt.public_id}/steps/{step.position}/", {"answer": wrong_answers(step)})
+    result = officer_client.get(f"/attempts/{attempt.public_id}/result/").content.decode()
+    assert "You have not passed this time" in result
+    assert "must never be broken" in result
+    assert "Retake the scenarios" in officer_client.get(demo["module"].url).content.decode()
+    retake = start(officer_client, demo["module"])
+    assert retake.pk != attempt.pk and retake.number == 2
+
+
+@pytest.mark.parametrize("suffix", ["", "steps/1/", "result/"])
+def test_another_officers_attempt_is_not_found(client, demo, other_officer, suffix):
+    attempt = start(sign_in_as(client, other_officer), demo["module"])
+    sign_in_as(client, demo["officer"])
+    assert client.get(f"/attempts/{attempt.public_id}/{suffix}").status_code == 404
+    assert client.post(f"/attempts/{attempt.public_id}/steps/1/", {"answer": ["x"]}).status_code == 404
+    assert not Response.objects.exists()
+
+
+# Attestation ----------------------------------------------------------------------------
+
+
+def test_attesting_needs_a_pass_first(officer_client, demo):
+    response = officer_client.get(f"/modules/{demo['module'].pk}/attest/", follow=True)
+    assert b"Pass the module" in response.content
+    assert officer_client.post(f"/modules/{demo['module'].pk}/attest/", {"confirm": "on", "full_name": "Sam Taylor"})
+    assert not Attestation.objects.exists()
+
+
+def test_someone_not_assigned_cannot_attest(client, demo):
+    sign_in_as(client, demo["trainer"])
+    assert client.get(f"/modules/{demo['module'].pk}/attest/").status_code == 403
+
+
+def test_the_attestation_form_shows_the_policy_version_in_force(officer_client, demo):
+    pass_module(officer_client, demo["module"])
+    html = officer_client.get(f"/modules/{demo['module'].pk}/attest/").content.decode()
+    version = demo["module"].policy_document.current_version()
+    assert version.version_label == "2.0"
+    assert "2.0, in force from" in html
+    assert "Only in emergencies" in html
+    assert version.statement in html
+
+
+@pytest.mark.parametrize(
+    ("data", "messages"),
+    [
+        ({}, ["Confirm that you have read", "Enter your full name"]),
+        ({"full_name": "Sam Taylor"}, ["Confirm that you have read"]),
+        ({"confirm": "on", "full_name": "Someone Else"}, ["Type your full name exactly"]),
+        ({"confirm": "on", "full_name": "x" * 201}, ["200 characters or fewer"]),
+    ],
+)
+def test_an_incomplete_attestation_is_explained_and_nothing_is_recorded(officer_client, demo, data, messages):
+    pass_module(officer_client, demo["module"])
+    response = officer_client.post(f"/modules/{demo['module'].pk}/attest/", data)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "govuk-error-summary" in html
+    for message in messages:
+        assert message in html
+    assert not Attestation.objects.exists()
+    assert not Certificate.objects.exists()
+
+
+def test_attesting_records_the_ledger_row_issues_the_certificate_and_completes_the_module(officer_client, demo):
+    attempt = pass_module(officer_client, demo["module"])
+    response = officer_client.post(
+        f"/modules/{demo['module'].pk}/attest/",
+        {"confirm": "on", "full_name": "  sam   TAYLOR "},
+        HTTP_USER_AGENT="pytest-browser/1.0",
+    )
+    certificate = Certificate.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/certificates/{certificate.display_serial}/"
+    attestation = Attestation.objects.get()
+    version = demo["module"].policy_document.current_version()
+    assert attestation.policy_version == version
+    assert attestation.statement == version.statement
+    assert attestation.body_sha256 == version.body_sha256
+    assert attestation.typed_name == "sam TAYLOR"
+    assert attestation.attempt_id == attempt.public_id
+    assert attestation.user_agent == "pytest-browser/1.0"
+    assert attestation.ip_address == "127.0.0.1"
+    assert attestation.row_hash == attestation.compute_hash()
+    enrolment = Enrolment.objects.get(user=demo["officer"])
+    assert enrolment.status == Enrolment.Status.COMPLETE
+    assert enrolment.certificate_serial == certificate.serial
+    assert "Complete" in officer_client.get("/").content.decode()
+
+
+def test_a_replayed_attestation_makes_no_second_row(officer_client, demo):
+    pass_module(officer_client, demo["module"])
+    path = f"/modules/{demo['module'].pk}/attest/"
+    officer_client.post(path, {"confirm": "on", "full_name": "Sam Taylor"})
+    replay = officer_client.post(path, {"confirm": "on", "full_name": "Sam Taylor"})
+    assert replay.status_code == 200
+    assert b"already attested" in replay.content
+    assert Attestation.objects.count() == 1
+    assert Certificate.objects.count() == 1
+
+
+# Certificates ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def certificate(officer_client, demo):
+    pass_module(officer_client, demo["module"])
+    officer_client.post(f"/modules/{demo['module'].pk}/attest/", {"confirm": "on", "full_name": "Sam Taylor"})
+    return Certificate.objects.get()
+
+
+def test_the_holder_sees_their_certificate(officer_client, certificate):
+    response = officer_client.get(f"/certificates/{certificate.display_serial}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    for text in ["Sam Taylor", "MP100001", "Contacting the public: personal devices", certificate.display_serial]:
+        assert text in html
+
+
+def test_another_officer_cannot_see_or_download_my_certificate(client, certificate, demo):
+    sign_in_as(client, demo["manager"])
+    assert client.get(f"/certificates/{certificate.display_serial}/").status_code == 404
+    assert client.get(f"/certificates/{certificate.display_serial}/pdf/").status_code == 404
+
+
+@pytest.mark.parametrize("serial", ["nonsense", "0000-0000-0000-0000-0000"])
+def test_a_bad_certificate_address_is_not_found(officer_client, certificate, serial):
+    assert officer_client.get(f"/certificates/{serial}/").status_code == 404
