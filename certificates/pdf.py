@@ -12,6 +12,7 @@ from pathlib import Path
 import reportlab
 from django.conf import settings
 from django.urls import reverse
+from django.utils import dateformat, timezone
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
@@ -90,8 +91,8 @@ def render_pdf(certificate: Certificate) -> bytes:
     )
 
     rows = [
-        ("Issued", f"{certificate.issued_at:%d %B %Y}"),
-        ("Expires", f"{certificate.expires_on:%d %B %Y}"),
+        ("Issued", dateformat.format(timezone.localtime(certificate.issued_at), "j F Y")),
+        ("Expires", dateformat.format(certificate.expires_on, "j F Y")),
         ("Serial", certificate.display_serial),
     ]
     y = 42 * mm

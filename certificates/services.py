@@ -7,13 +7,15 @@ import datetime
 import uuid
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from .models import Attestation, Certificate, PolicyVersion
 from .serials import new_serial
 
 GENESIS_HASH = "0" * 64
+# Any fixed number: the PostgreSQL advisory lock that serialises appends to the ledger.
+LEDGER_LOCK = 4_082_020
 
 
 class AlreadyAttested(Exception):
@@ -56,6 +58,7 @@ def attest(user, version: PolicyVersion, typed_name: str, context: Context) -> A
     existing = Attestation.objects.filter(user=user, policy_version=version).first()
     if existing:
         raise AlreadyAttested(existing)
+    _lock_ledger()
     last = Attestation.objects.order_by("-pk").only("row_hash").first()
     row = Attestation(
         user=user,
@@ -80,6 +83,14 @@ def attest(user, version: PolicyVersion, typed_name: str, context: Context) -> A
             raise AlreadyAttested(existing) from error
         raise
     return row
+
+
+def _lock_ledger() -> None:
+    """Hold the ledger's append lock until the transaction ends, so two appends never
+    chain to the same previous row. SQLite already allows one writer at a time."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
 
 
 def add_months(day: datetime.date, months: int) -> datetime.date:

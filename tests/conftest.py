@@ -6,9 +6,7 @@ from django.db import connection
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords and connection.vendor != "postgresql":
-            item.add_marker(
-                pytest.mark.skip(reason="needs PostgreSQL: CI's second pass runs it with DATABASE_URL set")
-            )
+            item.add_marker(pytest.mark.skip(reason="needs PostgreSQL: CI's second pass runs it with DATABASE_URL set"))
 
 
 @pytest.fixture

@@ -189,9 +189,7 @@ def test_missing_answer_is_explained_and_nothing_is_recorded(officer_client, dem
 def test_an_option_from_another_step_is_refused(officer_client, demo):
     attempt = start(officer_client, demo["module"])
     other_step = attempt_steps(attempt)[2]
-    response = officer_client.post(
-        f"/attempts/{attempt.public_id}/steps/1/", {"answer": right_answers(other_step)}
-    )
+    response = officer_client.post(f"/attempts/{attempt.public_id}/steps/1/", {"answer": right_answers(other_step)})
     assert response.status_code == 200
     assert b"Choose from the options shown" in response.content
     assert not Response.objects.exists()

@@ -13,7 +13,8 @@ from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
-from wagtail.models import GroupPagePermission, Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import GroupPagePermission, Locale, Page, Site
 
 from certificates.models import PolicyDocument, PolicyVersion
 from learning import demo_content
@@ -145,7 +146,7 @@ class Command(BaseCommand):
     def _module(self, policy: PolicyDocument) -> ModulePage:
         index = ModuleIndexPage.objects.first()
         if index is None:
-            root = Page.get_first_root_node()
+            root = Page.get_first_root_node() or self._root_page()
             index = root.add_child(instance=ModuleIndexPage(title="Training", slug="training"))
             site = Site.objects.filter(is_default_site=True).first()
             old_home = site.root_page if site else None
@@ -166,6 +167,11 @@ class Command(BaseCommand):
                 page = module.add_child(instance=ScenarioPage(**scenario))
                 page.save_revision().publish()
         return module
+
+    def _root_page(self) -> Page:
+        """Wagtail's migrations make the root page; a flushed database has none."""
+        Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+        return Page.add_root(instance=Page(title="Root", slug="root"))
 
     def _assign(self, module: ModulePage, unit: OrgUnit, assigned_by: User) -> None:
         assignment = Assignment.objects.filter(module=module, org_unit=unit).first()

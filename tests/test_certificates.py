@@ -1,0 +1,173 @@
+"""The certificate PDF, the public verification page and the attestation ledger."""
+
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from pypdf import PdfReader
+
+from certificates.models import Attestation, Certificate
+from certificates.services import GENESIS_HASH
+
+from .helpers import pass_module
+
+
+@pytest.fixture
+def certificate(client, demo):
+    client.force_login(demo["officer"])
+    pass_module(client, demo["module"])
+    client.post(f"/modules/{demo['module'].pk}/attest/", {"confirm": "on", "full_name": "Sam Taylor"})
+    return Certificate.objects.get()
+
+
+def test_the_pdf_carries_everything_a_verifier_needs(client, certificate, settings):
+    response = client.get(f"/certificates/{certificate.display_serial}/pdf/")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(reader.pages[0].extract_text().split())
+    version = certificate.policy_version
+    for expected in [
+        settings.FORCE_NAME,
+        "Sam Taylor",
+        "MP100001",
+        "Contacting the public: personal devices",
+        f"version {version.version_label}",
+        version.body_sha256[:12],
+        certificate.display_serial,
+        timezone.localtime(certificate.issued_at).strftime("%-d %B %Y"),
+        f"{settings.SITE_URL}/verify/{certificate.display_serial}/",
+    ]:
+        assert expected in text, expected
+    assert reader.metadata.title == "Certificate of completion: Contacting the public: personal devices"
+    assert reader.metadata.author == settings.FORCE_NAME
+    assert certificate.display_serial in reader.metadata.subject
+    assert reader.trailer["/Root"]["/Lang"] == "en-GB"
+    fonts = {font.get_object()["/BaseFont"] for font in reader.pages[0]["/Resources"]["/Font"].values()}
+    assert fonts and all(name.endswith(("VeraSans-Roman", "VeraSans-Bold")) for name in fonts)
+
+
+def test_the_pdf_has_a_qr_code(client, certificate):
+    # The QR code is drawn as filled squares: hundreds of rectangles in the page's content.
+    reader = PdfReader(io.BytesIO(client.get(f"/certificates/{certificate.display_serial}/pdf/").content))
+    assert reader.pages[0].get_contents().get_data().count(b" re") > 200
+
+
+def test_anyone_can_verify_a_valid_certificate(client, certificate):
+    client.logout()
+    response = client.get(f"/verify/{certificate.display_serial}/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "This certificate is valid" in html
+    assert "Sam Taylor" in html
+    assert "MP100001" not in html  # the warrant number is for the holder's copy only
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_a_serial_typed_loosely_is_taken_to_its_page(client, certificate):
+    loose = certificate.serial.lower()
+    response = client.get(f"/verify/{loose}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/verify/{certificate.display_serial}/"
+    response = client.get("/verify/", {"serial": " ".join(certificate.display_serial.split("-"))})
+    assert response["Location"] == f"/verify/{certificate.display_serial}/"
+
+
+def test_the_verify_form_explains_a_mistyped_serial(client, certificate):
+    wrong = certificate.display_serial[:-1] + ("0" if certificate.display_serial[-1] != "0" else "1")
+    response = client.get("/verify/", {"serial": wrong})
+    assert response.status_code == 200
+    assert b"govuk-error-summary" in response.content
+    assert b"One or more characters are wrong" in response.content
+    assert client.get(f"/verify/{wrong}/").status_code == 404
+
+
+def test_an_unknown_serial_is_reported_plainly(client, db):
+    from certificates.serials import grouped, new_serial
+
+    response = client.get(f"/verify/{grouped(new_serial())}/")
+    assert response.status_code == 404
+    assert b"No certificate has this serial" in response.content
+
+
+def test_the_verify_form_is_public(client, db):
+    response = client.get("/verify/")
+    assert response.status_code == 200
+    assert b"Check a certificate" in response.content
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"status": Certificate.Status.REVOKED, "revoked_reason": "Issued in error"},
+            "It has been revoked: Issued in error",
+        ),
+        ({"status": Certificate.Status.SUPERSEDED}, "replaced by a newer version"),
+        ({"expires_on": datetime.date(2020, 1, 1)}, "It expired on 1 January 2020"),
+    ],
+)
+def test_the_verify_page_is_honest_about_a_certificate_that_is_not_valid(client, certificate, change, message):
+    Certificate.objects.filter(pk=certificate.pk).update(**change)
+    response = client.get(f"/verify/{certificate.display_serial}/")
+    html = response.content.decode()
+    assert "This certificate is not valid" in html
+    assert message in html
+
+
+def test_a_tampered_ledger_row_makes_its_certificate_fail_verification(client, certificate):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Attestation._meta.db_table} SET typed_name = %s WHERE id = %s",  # noqa: S608
+            ["Somebody Else", certificate.attestation_id],
+        )
+    response = client.get(f"/verify/{certificate.display_serial}/")
+    assert "does not match the policy version" in response.content.decode()
+
+
+def test_ledger_rows_are_never_changed_or_deleted(certificate):
+    row = Attestation.objects.get()
+    row.typed_name = "Changed"
+    with pytest.raises(PermissionError):
+        row.save()
+    with pytest.raises(PermissionError):
+        row.delete()
+    with pytest.raises(PermissionError):
+        Attestation.objects.filter(pk=row.pk).update(typed_name="Changed")
+    with pytest.raises(PermissionError):
+        Attestation.objects.all().delete()
+    assert Attestation.objects.get().typed_name == "Sam Taylor"
+
+
+def test_each_ledger_row_chains_to_the_one_before(client, certificate, demo):
+    client.force_login(demo["manager"])
+    pass_module(client, demo["module"])
+    client.post(f"/modules/{demo['module'].pk}/attest/", {"confirm": "on", "full_name": "Alex Morgan"})
+    first, second = Attestation.objects.order_by("pk")
+    assert first.previous_hash == GENESIS_HASH
+    assert second.previous_hash == first.row_hash
+    assert all(row.row_hash == row.compute_hash() for row in (first, second))
+
+
+def test_the_certificate_expires_after_the_module_validity(certificate, demo):
+    issued = timezone.localdate(certificate.issued_at)
+    months = demo["module"].certificate_validity_months
+    assert (certificate.expires_on.year - issued.year) * 12 + certificate.expires_on.month - issued.month == months
+
+
+@pytest.mark.parametrize(
+    ("issued", "months", "expires"),
+    [
+        (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),
+        (datetime.date(2028, 2, 29), 12, datetime.date(2029, 2, 28)),
+        (datetime.date(2026, 11, 29), 12, datetime.date(2027, 11, 29)),
+        (datetime.date(2026, 12, 15), 1, datetime.date(2027, 1, 15)),
+    ],
+)
+def test_expiry_dates_fall_on_a_real_day(issued, months, expires):
+    from certificates.services import add_months
+
+    assert add_months(issued, months) == expires

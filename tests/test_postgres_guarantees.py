@@ -1,0 +1,106 @@
+"""Guarantees that rest on PostgreSQL: row locks, unique constraints and the ledger lock
+under real concurrent requests. CI runs these in its PostgreSQL pass."""
+
+import threading
+from collections import Counter
+
+import pytest
+from django.db import connection
+
+from certificates.models import Attestation, Certificate
+from certificates.services import Context
+from learning.factories import EnrolmentFactory, UserFactory
+from learning.services import attest_to_module, begin_module
+from scenarios.models import Attempt, Response
+from scenarios.services import AttemptError, attempt_steps, record_response
+
+from .helpers import right_answers
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(count: int, work) -> list:
+    """Run ``work(i)`` in ``count`` threads released at the same moment; return what each returned or raised."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as error:  # the test inspects every outcome, errors included
+            results[i] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def passed_attempt(user, module) -> Attempt:
+    attempt = begin_module(user, module)
+    for step in attempt_steps(attempt):
+        record_response(Attempt.objects.get(pk=attempt.pk), step.position, right_answers(step))
+    return attempt
+
+
+def test_concurrent_answers_to_one_step_record_exactly_one(demo):
+    attempt = begin_module(demo["officer"], demo["module"])
+    steps = attempt_steps(attempt)
+    choices = [[option.id] for option in steps[0].options]
+
+    results = run_together(12, lambda i: record_response(Attempt.objects.get(pk=attempt.pk), 1, choices[i % 3]))
+
+    assert Response.objects.filter(attempt=attempt).count() == 1
+    outcomes = Counter(type(result).__name__ for result in results)
+    assert outcomes["Response"] == 1
+    assert outcomes["AlreadyAnswered"] == 11
+
+
+def test_concurrent_starts_make_one_attempt(demo):
+    results = run_together(10, lambda i: begin_module(demo["officer"], demo["module"]).pk)
+    assert not [result for result in results if isinstance(result, AttemptError | Exception)]
+    assert len(set(results)) == 1
+    assert Attempt.objects.count() == 1
+
+
+def test_concurrent_attestations_make_one_row_and_one_certificate(demo):
+    passed_attempt(demo["officer"], demo["module"])
+
+    results = run_together(
+        16, lambda i: attest_to_module(demo["officer"], demo["module"], "Sam Taylor", Context(ip_address="127.0.0.1"))
+    )
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert Attestation.objects.count() == 1
+    assert Certificate.objects.count() == 1
+    assert {result.certificate.pk for result in results} == {Certificate.objects.get().pk}
+    assert sum(not result.already_attested for result in results) == 1
+
+
+def test_concurrent_attestations_by_different_people_keep_one_unbroken_chain(demo):
+    people = [demo["officer"], demo["manager"]]
+    for _ in range(6):
+        person = UserFactory()
+        EnrolmentFactory(user=person, module=demo["module"])
+        people.append(person)
+    for person in people:
+        passed_attempt(person, demo["module"])
+
+    results = run_together(
+        len(people),
+        lambda i: attest_to_module(people[i], demo["module"], people[i].get_full_name(), Context()),
+    )
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    rows = list(Attestation.objects.order_by("pk"))
+    assert len(rows) == len(people)
+    previous = "0" * 64
+    for row in rows:
+        assert row.previous_hash == previous
+        assert row.row_hash == row.compute_hash()
+        previous = row.row_hash

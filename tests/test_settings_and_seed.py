@@ -1,0 +1,114 @@
+"""Configuration from the environment, and the demo data command."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from learning.models import Assignment, Enrolment, ModulePage, OrgUnit, User
+from scenarios.models import ScenarioPage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_settings(module: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+    }
+    code = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+        "'name': str(settings.DATABASES['default']['NAME']), 'debug': settings.DEBUG}))"
+    )
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": module, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "missing"),
+    [
+        ({"ALLOWED_HOSTS": "attest.example"}, "SECRET_KEY"),
+        ({"SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+    ],
+)
+def test_production_refuses_to_start_without_its_secrets(env, missing):
+    result = load_settings("config.settings.production", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_starts_with_its_secrets_and_debug_off():
+    result = load_settings("config.settings.production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="attest.example")
+    assert result.returncode == 0, result.stderr
+    assert '"debug": false' in result.stdout
+
+
+def test_database_url_selects_postgresql_otherwise_a_sqlite_file():
+    postgres = load_settings("config.settings.dev", DATABASE_URL="postgres://attest@db.example:5432/attest")
+    assert '"engine": "django.db.backends.postgresql"' in postgres.stdout
+    default = load_settings("config.settings.dev")
+    assert '"engine": "django.db.backends.sqlite3"' in default.stdout
+    assert "db.sqlite3" in default.stdout
+
+
+def test_every_environment_variable_is_in_the_readme():
+    from config.settings.base import env
+
+    readme = (ROOT / "README.md").read_text()
+    for name in [*env.scheme, "DJANGO_SETTINGS_MODULE", "PORT"]:
+        assert f"`{name}`" in readme, name
+
+
+def test_seed_demo_can_run_twice_without_duplicating_anything(demo):
+    counts = [model.objects.count() for model in (User, OrgUnit, ModulePage, ScenarioPage, Assignment, Enrolment)]
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert [
+        model.objects.count() for model in (User, OrgUnit, ModulePage, ScenarioPage, Assignment, Enrolment)
+    ] == counts
+    assert counts[3] >= 3
+
+
+def test_seed_demo_creates_one_account_per_role_and_assigns_the_officer(demo):
+    assert {"officer", "manager", "trainer", "policyowner", "hr", "admin"} <= set(
+        User.objects.values_list("username", flat=True)
+    )
+    enrolment = Enrolment.objects.get(user__username="officer")
+    assert enrolment.module.title == "Contacting the public: personal devices"
+    assert enrolment.due_date is not None
+    assert demo["officer"].line_manager == demo["manager"]
+
+
+# The Wagtail admin ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("username", ["trainer", "policyowner", "hr", "admin"])
+def test_staff_roles_reach_the_wagtail_admin(client, demo, username):
+    client.force_login(demo[username])
+    assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["officer", "manager"])
+def test_officers_do_not_reach_the_wagtail_admin(client, demo, username):
+    client.force_login(demo[username])
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_the_admin_edits_and_previews_a_scenario(client, demo):
+    client.force_login(demo["admin"])
+    scenario = ScenarioPage.objects.get(slug="the-bats-screen")
+    assert client.get(f"/admin/pages/{scenario.pk}/edit/").status_code == 200
+    preview = client.get(f"/admin/pages/{scenario.pk}/view_draft/")
+    assert preview.status_code == 200
+    assert b"Do not photograph the screen" in preview.content
