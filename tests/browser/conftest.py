@@ -1,8 +1,9 @@
 """Headless Chromium, driven by Playwright, against pytest-django's live server.
 
-Each test gets the demo force on a fresh database (``live_server`` makes the database
-transactional) and a fresh browser context, so no test depends on another's cookies or data.
-The officer's verbs (sign in, answer a step, check a page with axe) live in the test module.
+One browser for the session; each test gets a fresh context (its own cookies), and the
+demo force on a fresh transactional database from the suite's ``demo`` fixture, so no test
+depends on another's cookies or data. The officer's verbs (sign in, answer a step, check a
+page with axe) live in the test module.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 # Playwright's sync API keeps an asyncio event loop running in the main thread, and the tests
 # call the ORM from that thread (to read an attempt's right answers). Django sees the running
@@ -72,33 +72,3 @@ def page_without_javascript(browser) -> Iterator:
     context = browser.new_context(java_script_enabled=False, accept_downloads=True)
     yield context.new_page()
     context.close()
-
-
-# The data --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def wagtail_root(transactional_db) -> None:
-    """The page tree's root and default locale, which seed_demo builds on.
-
-    wagtailcore's own migrations create them. The suite runs with --no-migrations, and a
-    transactional test's flush deletes them anyway, so plant them as those migrations would.
-    """
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
-
-    locale, _ = Locale.objects.get_or_create(
-        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
-    )
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
-
-
-@pytest.fixture
-def demo(wagtail_root, live_server, demo):
-    """The suite's demo force, seeded on the database the live server reads.
-
-    Extends tests/conftest.py's fixture: the root comes first, and asking for live_server
-    makes its ``db`` transactional, so the server's thread sees the seeded rows.
-    """
-    return demo

@@ -158,7 +158,7 @@ def tab_until(page: Page, selector: str, *, limit: int = 30) -> None:
 # The tests -------------------------------------------------------------------------------
 
 
-def test_officer_path_in_a_browser_with_axe(demo, live_server, browser, page):
+def test_officer_path_in_a_browser_with_axe(transactional_db, demo, live_server, browser, page):
     sign_in(page, live_server.url, check_page=assert_accessible)
     open_module_and_start(page, check_page=assert_accessible)
 
@@ -195,7 +195,7 @@ def test_officer_path_in_a_browser_with_axe(demo, live_server, browser, page):
     assert_accessible(page)
 
 
-def test_officer_path_without_javascript(demo, live_server, page_without_javascript):
+def test_officer_path_without_javascript(transactional_db, demo, live_server, page_without_javascript):
     # axe-core is itself JavaScript, so it cannot run in this context; the same pages are
     # checked with axe in the test above. This test proves the path needs no script at all.
     page = page_without_javascript
@@ -211,7 +211,7 @@ def test_officer_path_without_javascript(demo, live_server, page_without_javascr
     expect(page.get_by_role("link", name="Download certificate (PDF)")).to_be_visible()
 
 
-def test_a_step_can_be_answered_with_the_keyboard_alone(demo, live_server, page):
+def test_a_step_can_be_answered_with_the_keyboard_alone(transactional_db, demo, live_server, page):
     sign_in(page, live_server.url, check_page=assert_accessible)
     open_module_and_start(page, check_page=assert_accessible)
     assert_accessible(page)
@@ -234,7 +234,7 @@ def test_a_step_can_be_answered_with_the_keyboard_alone(demo, live_server, page)
     assert_accessible(page)
 
 
-def test_form_errors_show_the_error_summary(demo, live_server, page):
+def test_form_errors_show_the_error_summary(transactional_db, demo, live_server, page):
     from scenarios.models import Attempt
     from scenarios.services import attempt_steps, record_response
 
