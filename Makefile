@@ -28,7 +28,7 @@ install: $(VENV)/.installed
 assets: frontend/build/attest/attest.css
 
 run: install assets
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py migrate --noinput
+	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py migrate --noinput --verbosity 0
 	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py seed_demo
 	@echo
 	@echo "Attest is starting at http://127.0.0.1:$(PORT)/  (Wagtail admin: http://127.0.0.1:$(PORT)/admin/)"
