@@ -7,6 +7,7 @@ import hashlib
 import json
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
@@ -61,6 +62,16 @@ class PolicyVersion(Orderable):
 
     def __str__(self) -> str:
         return f"{self.document} v{self.version_label}"
+
+    def clean(self):
+        # The words someone attested to never change under them: a new wording is a new version.
+        if self.pk and self.attestations.exists():
+            stored = PolicyVersion.objects.get(pk=self.pk)
+            if body_hash(stored.body) != body_hash(self.body) or stored.statement != self.statement:
+                raise ValidationError(
+                    f"People have attested to version {stored.version_label}, so its text and statement "
+                    "cannot change. Add a new version instead."
+                )
 
     def save(self, *args, **kwargs):
         self.body_sha256 = body_hash(self.body)

@@ -171,3 +171,26 @@ def test_expiry_dates_fall_on_a_real_day(issued, months, expires):
     from certificates.services import add_months
 
     assert add_months(issued, months) == expires
+
+
+def test_a_policy_version_someone_attested_to_cannot_be_reworded(certificate):
+    from django.core.exceptions import ValidationError
+
+    version = certificate.policy_version
+    version.body += "\n\n9. A new rule."
+    with pytest.raises(ValidationError, match="Add a new version instead"):
+        version.full_clean()
+    version.refresh_from_db()
+    version.effective_date = datetime.date(2021, 7, 1)
+    version.full_clean()  # dates and labels may still be corrected
+
+
+def test_policy_owners_manage_policies_in_the_admin(client, demo):
+    from certificates.models import PolicyDocument
+
+    client.force_login(demo["policyowner"])
+    document = PolicyDocument.objects.get()
+    assert client.get("/admin/snippets/certificates/policydocument/").status_code == 200
+    assert client.get(f"/admin/snippets/certificates/policydocument/edit/{document.pk}/").status_code == 200
+    client.force_login(demo["officer"])
+    assert client.get("/admin/snippets/certificates/policydocument/").status_code == 302

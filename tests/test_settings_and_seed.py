@@ -112,3 +112,11 @@ def test_the_admin_edits_and_previews_a_scenario(client, demo):
     preview = client.get(f"/admin/pages/{scenario.pk}/view_draft/")
     assert preview.status_code == 200
     assert b"Do not photograph the screen" in preview.content
+
+
+def test_trainers_can_edit_scenarios_and_hr_cannot(client, demo):
+    scenario = ScenarioPage.objects.get(slug="after-the-arrest")
+    client.force_login(demo["trainer"])
+    assert client.get(f"/admin/pages/{scenario.pk}/edit/").status_code == 200
+    client.force_login(demo["hr"])
+    assert client.get(f"/admin/pages/{scenario.pk}/edit/").status_code in (302, 403)

@@ -17,6 +17,10 @@ from django.conf import settings
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
+from scenarios.models import Attempt
+from scenarios.services import Step, attempt_steps, record_response
+from tests.helpers import right_answers, wrong_answers
+
 pytestmark = pytest.mark.browser
 
 MODULE_TITLE = "Contacting the public: personal devices"
@@ -80,11 +84,8 @@ def open_module_and_start(page: Page, *, check_page: PageCheck) -> None:
     page.wait_for_url(STEP_URL)
 
 
-def step_on_screen(page: Page):
-    """The step the page shows, as the attempt engine sees it (with its right answers)."""
-    from scenarios.models import Attempt
-    from scenarios.services import attempt_steps
-
+def step_on_screen(page: Page) -> tuple[Step, int]:
+    """The step the page shows, as the attempt engine sees it (with its right answers), and the step count."""
     match = STEP_URL.search(page.url)
     assert match, f"expected a step page, got {page.url}"
     steps = attempt_steps(Attempt.objects.get(public_id=match["public_id"]))
@@ -94,8 +95,7 @@ def step_on_screen(page: Page):
 def answer_step(page: Page, *, right: bool) -> None:
     """Tick the step's right options, or one wrong option (wrong on any kind of step), and submit."""
     step, _ = step_on_screen(page)
-    chosen = sorted(step.correct_ids) if right else [next(o.id for o in step.options if not o.correct)]
-    for option_id in chosen:
+    for option_id in right_answers(step) if right else wrong_answers(step):
         page.locator(f'input[name="answer"][value="{option_id}"]').check()
     page.get_by_role("button", name="Submit answer").click()
 
@@ -189,7 +189,7 @@ def test_officer_path_in_a_browser_with_axe(transactional_db, demo, live_server,
     finally:
         public.close()
 
-    page.get_by_role("link", name="My training").first.click()
+    page.get_by_role("link", name="My training", exact=True).click()
     module_row = page.get_by_role("row").filter(has_text=MODULE_TITLE)
     expect(module_row.locator(".govuk-tag")).to_have_text("Complete")
     assert_accessible(page)
@@ -235,9 +235,6 @@ def test_a_step_can_be_answered_with_the_keyboard_alone(transactional_db, demo, 
 
 
 def test_form_errors_show_the_error_summary(transactional_db, demo, live_server, page):
-    from scenarios.models import Attempt
-    from scenarios.services import attempt_steps, record_response
-
     sign_in(page, live_server.url, check_page=assert_accessible)
     open_module_and_start(page, check_page=assert_accessible)
     assert_accessible(page)
@@ -245,15 +242,19 @@ def test_form_errors_show_the_error_summary(transactional_db, demo, live_server,
     page.get_by_role("button", name="Submit answer").click()
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("There is a problem")
+    expect(summary).to_be_focused()  # GOV.UK Frontend's script moves focus to the summary
     expect(summary.get_by_role("link", name="Select an answer.")).to_have_attribute("href", "#answer")
     expect(page).to_have_title(re.compile(r"^Error: "))
     assert_accessible(page)
+    summary.get_by_role("link", name="Select an answer.").click()
+    expect(page.locator('input[name="answer"]').first).to_be_focused()
 
     # Pass the scenarios behind the scenes: this test is about the attestation form's errors.
     attempt = Attempt.objects.get(user=demo["officer"], status=Attempt.Status.IN_PROGRESS)
     for step in attempt_steps(attempt):
-        record_response(attempt, step.position, sorted(step.correct_ids))
+        record_response(attempt, step.position, right_answers(step))
     page.goto(f"{live_server.url}/modules/{demo['module'].pk}/attest/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Read and attest to the policy")
     assert_accessible(page)
 
     page.get_by_role("button", name="Attest and get my certificate").click()
@@ -265,3 +266,5 @@ def test_form_errors_show_the_error_summary(transactional_db, demo, live_server,
     expect(links.nth(1)).to_have_attribute("href", "#id_full_name")
     expect(page).to_have_title(re.compile(r"^Error: "))
     assert_accessible(page)
+    links.nth(1).click()
+    expect(page.get_by_label("Your full name")).to_be_focused()
