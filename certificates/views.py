@@ -43,6 +43,11 @@ def pdf(request, serial: str):
     return response
 
 
+def _verify_form_with_error(request, typed: str, error: InvalidSerial, status: int = 200):
+    context = {"error": str(error), "error_summary": [("serial", str(error))], "typed": typed}
+    return render(request, "certificates/verify_form.html", context, status=status)
+
+
 @never_cache
 def verify_form(request):
     """The public form to type a serial; a well-formed one goes to its verification page."""
@@ -52,7 +57,7 @@ def verify_form(request):
     try:
         compact = normalise(typed)
     except InvalidSerial as error:
-        return render(request, "certificates/verify_form.html", {"error": str(error), "typed": typed})
+        return _verify_form_with_error(request, typed, error)
     return redirect("certificates:verify", grouped(compact))
 
 
@@ -62,7 +67,7 @@ def verify(request, serial: str):
     try:
         compact = normalise(serial)
     except InvalidSerial as error:
-        return render(request, "certificates/verify_form.html", {"error": str(error), "typed": serial}, status=404)
+        return _verify_form_with_error(request, serial, error, status=404)
     if serial != grouped(compact):
         return redirect("certificates:verify", grouped(compact))
     certificate = (

@@ -65,6 +65,7 @@ def step(request, public_id, position: int):
             "response": response,
             "chosen": this_step.chosen(response.choice_ids) if response else [],
             "error": error,
+            "error_summary": [("answer", error)] if error else [],
         },
     )
 
