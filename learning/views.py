@@ -80,3 +80,8 @@ def attest(request, page_id: int):
         "learning/attest.html",
         {"module": module, "progress": progress, "version": progress.policy_version, "form": form},
     )
+
+
+def csrf_failure(request, reason: str = ""):
+    """A form sent with a missing or stale security token: explain, and save nothing."""
+    return render(request, "403_csrf.html", status=403)

@@ -373,3 +373,15 @@ def test_another_officer_cannot_see_or_download_my_certificate(client, certifica
 @pytest.mark.parametrize("serial", ["nonsense", "0000-0000-0000-0000-0000"])
 def test_a_bad_certificate_address_is_not_found(officer_client, certificate, serial):
     assert officer_client.get(f"/certificates/{serial}/").status_code == 404
+
+
+def test_a_stale_form_is_explained_and_saves_nothing(demo):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(demo["officer"])
+    response = client.post(f"/modules/{demo['module'].pk}/start/")
+    assert response.status_code == 403
+    assert b"This form has expired" in response.content
+    assert b"Nothing was saved" in response.content
+    assert not Attempt.objects.exists()
