@@ -106,33 +106,37 @@ _PREVIEW_OPTIONS = [
 ]
 
 
-class SingleChoiceBlock(BaseStepBlock):
-    options = blocks.ListBlock(OptionBlock(), min_num=2, help_text="Exactly one option must be right.")
+class OptionsStepBlock(BaseStepBlock):
+    """A step whose options the trainer writes; subclasses say how many may be right."""
+
+    options = blocks.ListBlock(OptionBlock(), min_num=2)
+    multiple_right = False
 
     def clean(self, value):
         value = super().clean(value)
-        if sum(1 for option in value["options"] if option["correct"]) != 1:
-            raise blocks.StructBlockValidationError(non_block_errors=ErrorList(["Mark exactly one option as right."]))
-        return value
+        right = sum(1 for option in value["options"] if option["correct"])
+        if self.multiple_right and right == 0:
+            message = "Mark at least one option as right."
+        elif not self.multiple_right and right != 1:
+            message = "Mark exactly one option as right."
+        else:
+            return value
+        raise blocks.StructBlockValidationError(non_block_errors=ErrorList([message]))
 
+
+class SingleChoiceBlock(OptionsStepBlock):
     class Meta:
         icon = "radio-full"
         label = "Single choice"
         value_class = StepValue
         template = "scenarios/blocks/step_preview.html"
-        help_text = "The officer picks one option."
+        help_text = "The officer picks one option. Exactly one option must be right."
         preview_value = {"prompt": "You need to call a witness back. What do you do?", "options": _PREVIEW_OPTIONS}
         description = "A question with one right answer"
 
 
-class MultipleResponseBlock(BaseStepBlock):
-    options = blocks.ListBlock(OptionBlock(), min_num=2, help_text="Tick every right option.")
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not any(option["correct"] for option in value["options"]):
-            raise blocks.StructBlockValidationError(non_block_errors=ErrorList(["Mark at least one option as right."]))
-        return value
+class MultipleResponseBlock(OptionsStepBlock):
+    multiple_right = True
 
     class Meta:
         icon = "list-ul"
