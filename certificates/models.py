@@ -63,17 +63,28 @@ class PolicyVersion(Orderable):
     def __str__(self) -> str:
         return f"{self.document} v{self.version_label}"
 
+    def locked_changes(self) -> list[str]:
+        """The fields changed since this version was stored that may not change once
+        someone has attested to it: the words they read and when those words took effect."""
+        if self.pk is None or not self.attestations.exists():
+            return []
+        stored = PolicyVersion.objects.get(pk=self.pk)
+        changed = []
+        if body_hash(stored.body) != body_hash(self.body):
+            changed.append("body")
+        changed += [name for name in ("statement", "effective_date") if getattr(stored, name) != getattr(self, name)]
+        return changed
+
     def clean(self):
-        # The words someone attested to never change under them: a new wording is a new version.
-        if self.pk and self.attestations.exists():
-            stored = PolicyVersion.objects.get(pk=self.pk)
-            if body_hash(stored.body) != body_hash(self.body) or stored.statement != self.statement:
-                raise ValidationError(
-                    f"People have attested to version {stored.version_label}, so its text and statement "
-                    "cannot change. Add a new version instead."
-                )
+        if self.locked_changes():
+            raise ValidationError(
+                "People have attested to this version, so its text, statement and effective date cannot "
+                "change. Add a new version instead."
+            )
 
     def save(self, *args, **kwargs):
+        if self.locked_changes():
+            raise PermissionError(f"{self} has attestations: its text, statement and effective date are fixed.")
         self.body_sha256 = body_hash(self.body)
         super().save(*args, **kwargs)
 

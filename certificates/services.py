@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import ipaddress
 import uuid
 from dataclasses import dataclass
 
@@ -40,6 +41,15 @@ class Context:
     attempt_id: uuid.UUID | None = None
 
 
+def normalised_ip(value: str | None) -> str | None:
+    """The address as the database will store it, so the row hash survives a round trip;
+    None when there is no usable address (e.g. behind a proxy on a unix socket)."""
+    try:
+        return ipaddress.ip_address((value or "").strip()).compressed
+    except ValueError:
+        return None
+
+
 def names_match(typed: str, full_name: str) -> bool:
     """Whether the typed name is the person's full name, ignoring case and spacing."""
     return " ".join(typed.split()).casefold() == " ".join(full_name.split()).casefold()
@@ -69,7 +79,7 @@ def attest(user, version: PolicyVersion, typed_name: str, context: Context) -> A
         module_id=context.module_id,
         attempt_id=context.attempt_id,
         created_at=timezone.now(),
-        ip_address=context.ip_address,
+        ip_address=normalised_ip(context.ip_address),
         user_agent=context.user_agent[:500],
         previous_hash=last.row_hash if last else GENESIS_HASH,
     )
@@ -87,7 +97,8 @@ def attest(user, version: PolicyVersion, typed_name: str, context: Context) -> A
 
 def _lock_ledger() -> None:
     """Hold the ledger's append lock until the transaction ends, so two appends never
-    chain to the same previous row. SQLite already allows one writer at a time."""
+    chain to the same previous row. On SQLite, transactions take the database's write lock
+    when they begin (see settings), which serialises them already."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])

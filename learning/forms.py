@@ -13,3 +13,5 @@ class AttestationForm(forms.Form):
             "max_length": "Your name must be 200 characters or fewer.",
         },
     )
+    # The fingerprint of the text the person was shown, so they never attest to other words.
+    body_sha256 = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)

@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from treebeard.mp_tree import MP_Node
@@ -86,10 +87,12 @@ class ModulePage(LoginRequiredPageMixin, Page):
     learning_outcomes = RichTextField(blank=True, features=["ul", "ol", "bold", "italic", "link"])
     estimated_minutes = models.PositiveSmallIntegerField(default=15)
     pass_mark = models.PositiveSmallIntegerField(
-        default=80, help_text="Percentage of steps answered correctly needed to pass."
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="Percentage of steps answered correctly needed to pass (1 to 100).",
     )
     max_attempts = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Leave blank for unlimited attempts."
+        null=True, blank=True, validators=[MinValueValidator(1)], help_text="Leave blank for unlimited attempts."
     )
     policy_document = models.ForeignKey(
         "certificates.PolicyDocument",
@@ -99,7 +102,7 @@ class ModulePage(LoginRequiredPageMixin, Page):
         related_name="+",
         help_text="The policy officers attest to after passing. Its version in force is shown.",
     )
-    certificate_validity_months = models.PositiveSmallIntegerField(default=12)
+    certificate_validity_months = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1)])
 
     content_panels = [
         *Page.content_panels,

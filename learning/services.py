@@ -6,6 +6,7 @@ tie them together and keep each enrolment's status true.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -27,6 +28,10 @@ class NotReadyToAttest(Exception):
     """The person has not passed the module, or it has no policy in force."""
 
 
+class PolicyChanged(Exception):
+    """The policy version in force is not the one the person was shown."""
+
+
 @dataclass(frozen=True)
 class ModuleProgress:
     """Where one person stands on one module, and what they should do next."""
@@ -43,6 +48,11 @@ class ModuleProgress:
     @property
     def complete(self) -> bool:
         return self.certificate is not None
+
+    @property
+    def awaiting_policy(self) -> bool:
+        """Passed, but the module has no policy version in force to attest to."""
+        return self.passed_attempt is not None and self.policy_version is None
 
     @property
     def can_attest(self) -> bool:
@@ -120,25 +130,28 @@ class AttestationOutcome:
 
 
 @transaction.atomic
-def attest_to_module(user, module: ModulePage, typed_name: str, context: Context) -> AttestationOutcome:
+def attest_to_module(
+    user, module: ModulePage, typed_name: str, context: Context, *, shown_body_sha256: str
+) -> AttestationOutcome:
     """Attest to the module's policy version in force, issue the certificate, complete the enrolment.
 
     Exactly one attestation and one certificate exist per person per policy version: when
     the person attested before (another tab, a replayed form), the earlier certificate is
-    returned with ``already_attested`` set. Raises ``NotEnrolled``, ``NotReadyToAttest`` or
-    ``certificates.services.NameMismatch``; nothing is written then.
+    returned with ``already_attested`` set. ``shown_body_sha256`` is the hash of the text the
+    person read: if the version in force has changed since, ``PolicyChanged`` is raised. Raises
+    ``NotEnrolled``, ``NotReadyToAttest`` or ``certificates.services.NameMismatch`` too; nothing
+    is written then.
     """
     progress = module_progress(user, module)
     if progress.enrolment is None:
         raise NotEnrolled("This module has not been assigned to you.")
     if progress.passed_attempt is None or progress.policy_version is None:
         raise NotReadyToAttest("Pass the module's scenarios before you attest to the policy.")
-    context = Context(
-        ip_address=context.ip_address,
-        user_agent=context.user_agent,
-        module_id=module.pk,
-        attempt_id=progress.passed_attempt.public_id,
-    )
+    if shown_body_sha256 != progress.policy_version.body_sha256:
+        raise PolicyChanged(
+            "The policy was updated while you were reading it. Read the version now in force, then attest."
+        )
+    context = dataclasses.replace(context, module_id=module.pk, attempt_id=progress.passed_attempt.public_id)
     try:
         attestation, already = attest(user, progress.policy_version, typed_name, context), False
     except AlreadyAttested as error:

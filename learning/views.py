@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -13,7 +14,14 @@ from scenarios.services import AttemptError
 
 from .forms import AttestationForm
 from .models import Enrolment, ModulePage
-from .services import NotEnrolled, NotReadyToAttest, attest_to_module, begin_module, module_progress
+from .services import (
+    NotEnrolled,
+    NotReadyToAttest,
+    PolicyChanged,
+    attest_to_module,
+    begin_module,
+    module_progress,
+)
 
 
 @login_required
@@ -21,7 +29,12 @@ def dashboard(request):
     enrolments = (
         Enrolment.objects.for_user(request.user)
         .select_related("module")
-        .order_by("status", "due_date", "module__title")
+        # Work still to do first, soonest due first; completed modules last.
+        .order_by(
+            Case(When(status=Enrolment.Status.COMPLETE, then=Value(1)), default=Value(0)),
+            "due_date",
+            "module__title",
+        )
     )
     return render(request, "learning/dashboard.html", {"enrolments": enrolments})
 
@@ -56,16 +69,28 @@ def attest(request, page_id: int):
         messages.error(request, "Pass the module's scenarios before you attest to the policy.")
         return redirect(module.url)
 
-    form = AttestationForm(request.POST if request.method == "POST" else None)
+    form = AttestationForm(
+        request.POST if request.method == "POST" else None,
+        initial={"body_sha256": progress.policy_version.body_sha256},
+    )
     if request.method == "POST" and form.is_valid():
         context = Context(
             ip_address=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
         try:
-            outcome = attest_to_module(request.user, module, form.cleaned_data["full_name"], context)
+            outcome = attest_to_module(
+                request.user,
+                module,
+                form.cleaned_data["full_name"],
+                context,
+                shown_body_sha256=form.cleaned_data["body_sha256"],
+            )
         except NameMismatch as error:
             form.add_error("full_name", str(error))
+        except PolicyChanged as error:
+            messages.error(request, str(error))
+            return redirect("learning:attest", module.pk)
         except (NotEnrolled, NotReadyToAttest) as error:
             messages.error(request, str(error))
             return redirect(module.url)

@@ -39,6 +39,7 @@ class OptionBlock(blocks.StructBlock):
 
 class StepValue(blocks.StructValue):
     multiple = False
+    shuffle = True
 
     def options(self) -> list[Option]:
         return [
@@ -59,6 +60,8 @@ class MultipleResponseValue(StepValue):
 
 
 class TrueFalseValue(StepValue):
+    shuffle = False  # "True" then "False", always
+
     def options(self) -> list[Option]:
         answer = self["answer"] == "true"
         shared = {"clause_reference": self["clause_reference"], "clause_text": self["clause_text"]}

@@ -123,8 +123,9 @@ def attempt_steps(attempt: Attempt) -> list[Step]:
         scenario = revisions[entry["revision"]].as_object()
         for block in scenario.steps:
             options = list(block.value.options())
-            # Not for secrecy: a stable, reproducible order from the stored seed.
-            random.Random(f"{attempt.seed}:{block.id}").shuffle(options)  # noqa: S311
+            if block.value.shuffle:
+                # Not for secrecy: a stable, reproducible order from the stored seed.
+                random.Random(f"{attempt.seed}:{block.id}").shuffle(options)  # noqa: S311
             steps.append(
                 Step(
                     position=len(steps) + 1,

@@ -20,3 +20,13 @@ def pass_module(client, module) -> Attempt:
         client.post(f"/attempts/{attempt.public_id}/steps/{step.position}/", {"answer": right_answers(step)})
     attempt.refresh_from_db()
     return attempt
+
+
+def attestation_form(module, full_name: str, **fields) -> dict:
+    """What the attestation form posts: confirmation, name, and the fingerprint of the text shown."""
+    version = module.policy_document.current_version()
+    return {"confirm": "on", "full_name": full_name, "body_sha256": version.body_sha256, **fields}
+
+
+def attest(client, module, full_name: str):
+    return client.post(f"/modules/{module.pk}/attest/", attestation_form(module, full_name))

@@ -11,14 +11,14 @@ from pypdf import PdfReader
 from certificates.models import Attestation, Certificate
 from certificates.services import GENESIS_HASH
 
-from .helpers import pass_module
+from .helpers import attest, pass_module
 
 
 @pytest.fixture
 def certificate(client, demo):
     client.force_login(demo["officer"])
     pass_module(client, demo["module"])
-    client.post(f"/modules/{demo['module'].pk}/attest/", {"confirm": "on", "full_name": "Sam Taylor"})
+    attest(client, demo["module"], "Sam Taylor")
     return Certificate.objects.get()
 
 
@@ -104,7 +104,7 @@ def test_the_verify_form_is_public(client, db):
     [
         (
             {"status": Certificate.Status.REVOKED, "revoked_reason": "Issued in error"},
-            "It has been revoked: Issued in error",
+            "It has been withdrawn by",
         ),
         ({"status": Certificate.Status.SUPERSEDED}, "replaced by a newer version"),
         ({"expires_on": datetime.date(2020, 1, 1)}, "It expired on 1 January 2020"),
@@ -145,7 +145,7 @@ def test_ledger_rows_are_never_changed_or_deleted(certificate):
 def test_each_ledger_row_chains_to_the_one_before(client, certificate, demo):
     client.force_login(demo["manager"])
     pass_module(client, demo["module"])
-    client.post(f"/modules/{demo['module'].pk}/attest/", {"confirm": "on", "full_name": "Alex Morgan"})
+    attest(client, demo["module"], "Alex Morgan")
     first, second = Attestation.objects.order_by("pk")
     assert first.previous_hash == GENESIS_HASH
     assert second.previous_hash == first.row_hash
@@ -180,9 +180,16 @@ def test_a_policy_version_someone_attested_to_cannot_be_reworded(certificate):
     version.body += "\n\n9. A new rule."
     with pytest.raises(ValidationError, match="Add a new version instead"):
         version.full_clean()
+    with pytest.raises(PermissionError):
+        version.save()
     version.refresh_from_db()
-    version.effective_date = datetime.date(2021, 7, 1)
-    version.full_clean()  # dates and labels may still be corrected
+    version.effective_date = datetime.date(2030, 1, 1)
+    with pytest.raises(PermissionError):
+        version.save()
+    version.refresh_from_db()
+    version.version_label = "2.0a"
+    version.save()  # a label may still be corrected
+    assert certificate.attestation.compute_hash() == certificate.attestation.row_hash
 
 
 def test_policy_owners_manage_policies_in_the_admin(client, demo):

@@ -9,7 +9,7 @@ from learning.models import Enrolment
 from scenarios.models import Attempt, Response
 from scenarios.services import attempt_steps
 
-from .helpers import pass_module, right_answers, wrong_answers
+from .helpers import attest, attestation_form, pass_module, right_answers, wrong_answers
 
 
 @pytest.fixture
@@ -83,6 +83,8 @@ def test_a_wrong_password_is_explained_and_signs_nobody_in(client, demo):
     assert response.status_code == 200
     assert b"govuk-error-summary" in response.content
     assert b"not correct" in response.content
+    assert b'id="login-error"' in response.content
+    assert b'aria-describedby="login-error"' in response.content
     assert not response.context["user"].is_authenticated
 
 
@@ -269,7 +271,7 @@ def test_another_officers_attempt_is_not_found(client, demo, other_officer, suff
 def test_attesting_needs_a_pass_first(officer_client, demo):
     response = officer_client.get(f"/modules/{demo['module'].pk}/attest/", follow=True)
     assert b"Pass the module" in response.content
-    assert officer_client.post(f"/modules/{demo['module'].pk}/attest/", {"confirm": "on", "full_name": "Sam Taylor"})
+    assert attest(officer_client, demo["module"], "Sam Taylor").status_code == 302
     assert not Attestation.objects.exists()
 
 
@@ -299,6 +301,7 @@ def test_the_attestation_form_shows_the_policy_version_in_force(officer_client, 
 )
 def test_an_incomplete_attestation_is_explained_and_nothing_is_recorded(officer_client, demo, data, messages):
     pass_module(officer_client, demo["module"])
+    data = {"body_sha256": demo["module"].policy_document.current_version().body_sha256, **data}
     response = officer_client.post(f"/modules/{demo['module'].pk}/attest/", data)
     assert response.status_code == 200
     html = response.content.decode()
@@ -313,7 +316,7 @@ def test_attesting_records_the_ledger_row_issues_the_certificate_and_completes_t
     attempt = pass_module(officer_client, demo["module"])
     response = officer_client.post(
         f"/modules/{demo['module'].pk}/attest/",
-        {"confirm": "on", "full_name": "  sam   TAYLOR "},
+        attestation_form(demo["module"], "  sam   TAYLOR "),
         HTTP_USER_AGENT="pytest-browser/1.0",
     )
     certificate = Certificate.objects.get()
@@ -338,8 +341,8 @@ def test_attesting_records_the_ledger_row_issues_the_certificate_and_completes_t
 def test_a_replayed_attestation_makes_no_second_row(officer_client, demo):
     pass_module(officer_client, demo["module"])
     path = f"/modules/{demo['module'].pk}/attest/"
-    officer_client.post(path, {"confirm": "on", "full_name": "Sam Taylor"})
-    replay = officer_client.post(path, {"confirm": "on", "full_name": "Sam Taylor"})
+    attest(officer_client, demo["module"], "Sam Taylor")
+    replay = officer_client.post(path, attestation_form(demo["module"], "Sam Taylor"))
     assert replay.status_code == 200
     assert b"already attested" in replay.content
     assert Attestation.objects.count() == 1
@@ -352,7 +355,7 @@ def test_a_replayed_attestation_makes_no_second_row(officer_client, demo):
 @pytest.fixture
 def certificate(officer_client, demo):
     pass_module(officer_client, demo["module"])
-    officer_client.post(f"/modules/{demo['module'].pk}/attest/", {"confirm": "on", "full_name": "Sam Taylor"})
+    attest(officer_client, demo["module"], "Sam Taylor")
     return Certificate.objects.get()
 
 
@@ -385,3 +388,27 @@ def test_a_stale_form_is_explained_and_saves_nothing(demo):
     assert b"This form has expired" in response.content
     assert b"Nothing was saved" in response.content
     assert not Attempt.objects.exists()
+
+
+def test_an_attestation_to_text_that_changed_while_reading_is_refused(officer_client, demo):
+    pass_module(officer_client, demo["module"])
+    stale = attestation_form(demo["module"], "Sam Taylor", body_sha256="0" * 64)
+    response = officer_client.post(f"/modules/{demo['module'].pk}/attest/", stale, follow=True)
+    assert b"The policy was updated while you were reading it" in response.content
+    assert not Attestation.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("remote_addr", "stored"),
+    [("", None), ("2001:DB8:0:0::1", "2001:db8::1"), ("not-an-address", None), ("10.0.0.7", "10.0.0.7")],
+)
+def test_the_ledger_row_verifies_whatever_address_the_request_came_from(officer_client, demo, remote_addr, stored):
+    pass_module(officer_client, demo["module"])
+    officer_client.post(
+        f"/modules/{demo['module'].pk}/attest/", attestation_form(demo["module"], "Sam Taylor"), REMOTE_ADDR=remote_addr
+    )
+    row = Attestation.objects.get()
+    assert row.ip_address == stored
+    assert row.compute_hash() == row.row_hash
+    certificate = Certificate.objects.get()
+    assert b"This certificate is valid" in officer_client.get(f"/verify/{certificate.display_serial}/").content

@@ -16,6 +16,11 @@ from scenarios.services import AttemptError, attempt_steps, record_response
 
 from .helpers import right_answers
 
+
+def shown_text(module) -> str:
+    return module.policy_document.current_version().body_sha256
+
+
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 
@@ -70,9 +75,13 @@ def test_concurrent_starts_make_one_attempt(demo):
 
 def test_concurrent_attestations_make_one_row_and_one_certificate(demo):
     passed_attempt(demo["officer"], demo["module"])
+    shown = shown_text(demo["module"])
 
     results = run_together(
-        16, lambda i: attest_to_module(demo["officer"], demo["module"], "Sam Taylor", Context(ip_address="127.0.0.1"))
+        16,
+        lambda i: attest_to_module(
+            demo["officer"], demo["module"], "Sam Taylor", Context(ip_address="127.0.0.1"), shown_body_sha256=shown
+        ),
     )
 
     assert not [result for result in results if isinstance(result, Exception)], results
@@ -90,10 +99,13 @@ def test_concurrent_attestations_by_different_people_keep_one_unbroken_chain(dem
         people.append(person)
     for person in people:
         passed_attempt(person, demo["module"])
+    shown = shown_text(demo["module"])
 
     results = run_together(
         len(people),
-        lambda i: attest_to_module(people[i], demo["module"], people[i].get_full_name(), Context()),
+        lambda i: attest_to_module(
+            people[i], demo["module"], people[i].get_full_name(), Context(), shown_body_sha256=shown
+        ),
     )
 
     assert not [result for result in results if isinstance(result, Exception)], results

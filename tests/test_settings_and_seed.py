@@ -16,7 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def load_settings(module: str, **env: str) -> subprocess.CompletedProcess:
     clean = {
-        key: value for key, value in os.environ.items() if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL"}
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SITE_URL"}
     }
     code = (
         "import django, json; from django.conf import settings; django.setup(); "
@@ -38,6 +40,8 @@ def load_settings(module: str, **env: str) -> subprocess.CompletedProcess:
     [
         ({"ALLOWED_HOSTS": "attest.example"}, "SECRET_KEY"),
         ({"SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
+        ({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "attest.example"}, "SITE_URL"),
+        ({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "attest.example", "SITE_URL": "http://attest.example"}, "SITE_URL"),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(env, missing):
@@ -48,7 +52,12 @@ def test_production_refuses_to_start_without_its_secrets(env, missing):
 
 
 def test_production_starts_with_its_secrets_and_debug_off():
-    result = load_settings("config.settings.production", SECRET_KEY="x" * 50, ALLOWED_HOSTS="attest.example")
+    result = load_settings(
+        "config.settings.production",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="attest.example",
+        SITE_URL="https://attest.example",
+    )
     assert result.returncode == 0, result.stderr
     assert '"debug": false' in result.stdout
 
@@ -76,6 +85,22 @@ def test_seed_demo_can_run_twice_without_duplicating_anything(demo):
         model.objects.count() for model in (User, OrgUnit, ModulePage, ScenarioPage, Assignment, Enrolment)
     ] == counts
     assert counts[3] >= 3
+
+
+def test_seed_demo_refuses_where_demo_data_is_not_allowed(db, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEMO_DATA_ALLOWED = False
+    with pytest.raises(CommandError, match="only for development"):
+        call_command("seed_demo")
+    assert not User.objects.exists()
+
+
+def test_seed_demo_keeps_a_trainers_changes(demo):
+    scenario = ScenarioPage.objects.get(slug="the-bats-screen")
+    scenario.delete()
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    assert not ScenarioPage.objects.filter(slug="the-bats-screen").exists()
 
 
 def test_seed_demo_creates_one_account_per_role_and_assigns_the_officer(demo):

@@ -10,3 +10,5 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 # Static files come straight from the finders (frontend/build and the apps); no collectstatic.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+DEMO_DATA_ALLOWED = True

@@ -10,6 +10,9 @@ DEBUG = False
 for required in ("SECRET_KEY", "ALLOWED_HOSTS"):
     if not env(required):
         raise ImproperlyConfigured(f"Set the {required} environment variable to run in production.")
+# Certificates print this address and encode it in their QR codes for as long as they exist.
+if not env.str("SITE_URL", default="").startswith("https://"):
+    raise ImproperlyConfigured("Set the SITE_URL environment variable to the site's public https:// address.")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env("SECURE_SSL_REDIRECT")

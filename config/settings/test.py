@@ -15,3 +15,5 @@ WAGTAILADMIN_BASE_URL = SITE_URL
 # Static files come straight from the finders (frontend/build and the apps); no collectstatic.
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+DEMO_DATA_ALLOWED = True

@@ -1,7 +1,9 @@
 """Create the demo force: org units, one account per role, the policy, the module and its assignment.
 
-Safe to run again: what exists is kept (a trainer's edits are not overwritten); passwords
-are reset to DEMO_PASSWORD so the printed logins always work.
+Safe to run again. Content that exists is kept: the module and its scenarios are created
+only once, so a trainer's edits survive. The six demo accounts are put back as described
+below, password (DEMO_PASSWORD) included, so the printed logins always work. Refuses to run
+unless the settings allow demo data (dev and test do; production does not).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from wagtail.coreutils import get_supported_content_language_variant
@@ -57,6 +59,10 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        if not settings.DEMO_DATA_ALLOWED:
+            raise CommandError(
+                "Demo data is only for development and test settings: it creates accounts with a published password."
+            )
         units = self._units()
         groups = self._groups()
         people = self._people(units, groups)
@@ -157,15 +163,15 @@ class Command(BaseCommand):
             if old_home and old_home.specific_class is Page:
                 old_home.delete()  # Wagtail's placeholder welcome page
         module = ModulePage.objects.filter(slug=demo_content.MODULE["slug"]).first()
-        if module is None:
-            module = index.add_child(
-                instance=ModulePage(**demo_content.MODULE, policy_document=policy, certificate_validity_months=12)
-            )
-            module.save_revision().publish()
+        if module is not None:
+            return module  # trainers may have changed it since: leave it as it is
+        module = index.add_child(
+            instance=ModulePage(**demo_content.MODULE, policy_document=policy, certificate_validity_months=12)
+        )
+        module.save_revision().publish()
         for scenario in demo_content.SCENARIOS:
-            if not ScenarioPage.objects.filter(slug=scenario["slug"]).exists():
-                page = module.add_child(instance=ScenarioPage(**scenario))
-                page.save_revision().publish()
+            page = module.add_child(instance=ScenarioPage(**scenario))
+            page.save_revision().publish()
         return module
 
     def _root_page(self) -> Page:
