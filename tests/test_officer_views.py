@@ -412,3 +412,15 @@ def test_the_ledger_row_verifies_whatever_address_the_request_came_from(officer_
     assert row.compute_hash() == row.row_hash
     certificate = Certificate.objects.get()
     assert b"This certificate is valid" in officer_client.get(f"/verify/{certificate.display_serial}/").content
+
+
+def test_a_huge_module_number_is_simply_not_found(officer_client):
+    assert officer_client.post("/modules/99999999999999999999/start/").status_code == 404
+    assert officer_client.get("/modules/99999999999999999999/attest/").status_code == 404
+
+
+def test_personal_pages_are_never_kept_by_a_browser_or_proxy(officer_client, demo):
+    response = officer_client.get("/")
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+    assert "no-store" in officer_client.get(demo["module"].url)["Cache-Control"]
