@@ -44,9 +44,9 @@ def step(request, public_id, position: int):
             error = str(invalid)
         except services.AttemptError as refused:
             messages.error(request, str(refused))
-            target = "scenarios:step" if response else "scenarios:attempt"
-            args = (attempt.public_id, position) if response else (attempt.public_id,)
-            return redirect(target, *args)
+            if response:  # answered already: back to its feedback
+                return redirect("scenarios:step", attempt.public_id, position)
+            return redirect("scenarios:attempt", attempt.public_id)
         else:
             # The fragment takes the reader (and a screen reader's focus) to the feedback.
             return HttpResponseRedirect(reverse("scenarios:step", args=[attempt.public_id, position]) + "#feedback")
