@@ -39,8 +39,9 @@ class ScenarioPage(Page):
 class Attempt(models.Model):
     """One go at a module's scenarios by one person.
 
-    The plan pins each scenario's page revision when the attempt starts, so a trainer
-    publishing a change never alters an attempt in progress.
+    Its pinned scenarios fix each scenario's page revision when the attempt starts, so a
+    trainer publishing a change never alters an attempt in progress, and the review of a
+    finished attempt always shows what the officer was shown.
     """
 
     class Status(models.TextChoices):
@@ -53,7 +54,6 @@ class Attempt(models.Model):
     module = models.ForeignKey("wagtailcore.Page", on_delete=models.PROTECT, related_name="+")
     number = models.PositiveSmallIntegerField()
     seed = models.BigIntegerField()
-    plan = models.JSONField(help_text="[{'scenario': page id, 'revision': revision id}, …] in order.")
     pass_mark = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
     started_at = models.DateTimeField(default=timezone.now)
@@ -84,6 +84,28 @@ class Attempt(models.Model):
     @property
     def passed(self) -> bool:
         return self.status == self.Status.PASSED
+
+
+class PinnedScenario(models.Model):
+    """A scenario of an attempt, at the revision the attempt started on.
+
+    Both links protect what they point to: a page revision an officer answered cannot be
+    purged, nor the page deleted, while the attempt is on record.
+    """
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="pinned_scenarios")
+    position = models.PositiveSmallIntegerField()
+    scenario = models.ForeignKey("wagtailcore.Page", on_delete=models.PROTECT, related_name="+")
+    revision = models.ForeignKey("wagtailcore.Revision", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "position"], name="one_scenario_per_place"),
+        ]
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"{self.attempt} scenario {self.position}"
 
 
 class Response(models.Model):

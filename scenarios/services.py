@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from wagtail.models import Page, Revision
+from wagtail.models import Page
 
 from .blocks import Option
-from .models import Attempt, Response
+from .models import Attempt, PinnedScenario, Response
 from .signals import attempt_finished
 
 
@@ -117,10 +117,9 @@ def attempt_steps(attempt: Attempt) -> list[Step]:
     cached = getattr(attempt, "_steps", None)
     if cached is not None:
         return cached
-    revisions = Revision.objects.in_bulk([entry["revision"] for entry in attempt.plan])
     steps: list[Step] = []
-    for entry in attempt.plan:
-        scenario = revisions[entry["revision"]].as_object()
+    for pinned in attempt.pinned_scenarios.select_related("revision"):
+        scenario = pinned.revision.as_object()
         for block in scenario.steps:
             options = list(block.value.options())
             if block.value.shuffle:
@@ -129,7 +128,7 @@ def attempt_steps(attempt: Attempt) -> list[Step]:
             steps.append(
                 Step(
                     position=len(steps) + 1,
-                    scenario_id=entry["scenario"],
+                    scenario_id=pinned.scenario_id,
                     scenario_title=scenario.title,
                     narrative=scenario.narrative,
                     step_id=str(block.id),
@@ -169,11 +168,7 @@ def start_attempt(
     in_progress = Attempt.objects.filter(user=user, module=module, status=Attempt.Status.IN_PROGRESS).first()
     if in_progress:
         return in_progress
-    plan = [
-        {"scenario": scenario.pk, "revision": scenario.live_revision_id}
-        for scenario in scenarios
-        if scenario.live_revision_id
-    ]
+    plan = [scenario for scenario in scenarios if scenario.live_revision_id]
     if not plan:
         raise NothingToAttempt("This module has no scenarios yet. Please try again later.")
     made = Attempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"] or 0
@@ -183,14 +178,16 @@ def start_attempt(
         )
     try:
         with transaction.atomic():
-            return Attempt.objects.create(
-                user=user,
-                module=module,
-                number=made + 1,
-                seed=secrets.randbits(48),
-                plan=plan,
-                pass_mark=pass_mark,
+            attempt = Attempt.objects.create(
+                user=user, module=module, number=made + 1, seed=secrets.randbits(48), pass_mark=pass_mark
             )
+            PinnedScenario.objects.bulk_create(
+                PinnedScenario(
+                    attempt=attempt, position=place, scenario=scenario, revision_id=scenario.live_revision_id
+                )
+                for place, scenario in enumerate(plan, start=1)
+            )
+            return attempt
     except IntegrityError:
         # A second tab or a double click started one at the same moment: use that one.
         return Attempt.objects.get(user=user, module=module, status=Attempt.Status.IN_PROGRESS)

@@ -140,3 +140,18 @@ def test_the_module_attempt_limit_is_enforced(demo, attempt):
     with pytest.raises(AttemptLimitReached):
         begin_module(demo["officer"], module)
     assert Attempt.objects.count() == 1
+
+
+def test_an_attempt_pins_each_scenario_at_its_live_revision(demo, attempt):
+    pinned = list(attempt.pinned_scenarios.all())
+    scenarios = demo["module"].scenario_pages()
+    assert [p.scenario_id for p in pinned] == [s.pk for s in scenarios]
+    assert [p.revision_id for p in pinned] == [s.live_revision_id for s in scenarios]
+
+
+def test_a_revision_an_officer_answered_cannot_be_purged(demo, attempt):
+    from django.db.models import ProtectedError
+
+    revision = attempt.pinned_scenarios.first().revision
+    with pytest.raises(ProtectedError):
+        revision.delete()

@@ -145,3 +145,24 @@ def test_trainers_can_edit_scenarios_and_hr_cannot(client, demo):
     assert client.get(f"/admin/pages/{scenario.pk}/edit/").status_code == 200
     client.force_login(demo["hr"])
     assert client.get(f"/admin/pages/{scenario.pk}/edit/").status_code in (302, 403)
+
+
+def test_a_scenario_with_attempts_cannot_be_deleted_from_the_admin(client, demo):
+    from learning.services import begin_module
+
+    begin_module(demo["officer"], demo["module"])
+    scenario = ScenarioPage.objects.get(slug="the-bats-screen")
+    client.force_login(demo["admin"])
+    response = client.post(f"/admin/pages/{scenario.pk}/delete/", follow=True)
+    assert "cannot be deleted" in response.content.decode()
+    assert ScenarioPage.objects.filter(pk=scenario.pk).exists()
+    module_delete = client.post(f"/admin/pages/{demo['module'].pk}/delete/", follow=True)
+    assert "cannot be deleted" in module_delete.content.decode()
+    assert ModulePage.objects.filter(pk=demo["module"].pk).exists()
+
+
+def test_a_scenario_nobody_has_taken_can_be_deleted(client, demo):
+    scenario = ScenarioPage.objects.get(slug="the-bats-screen")
+    client.force_login(demo["admin"])
+    client.post(f"/admin/pages/{scenario.pk}/delete/")
+    assert not ScenarioPage.objects.filter(pk=scenario.pk).exists()
