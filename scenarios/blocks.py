@@ -1,8 +1,10 @@
 """Step blocks for a scenario's StreamField.
 
 Each step is a question an officer answers; every option carries its own feedback and may
-cite the policy clause it rests on. ``StepValue.options()`` gives the engine one shape for
-every kind of step, so scoring and rendering never branch on the block type.
+cite the policy clause it rests on. A decision point's options each lead somewhere: to
+another step of the scenario, or to its end. ``StepValue`` gives the engine one shape for
+every kind of step (``options()`` and ``next_step()``), so scoring, walking and rendering
+never branch on the block type.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from dataclasses import dataclass
 
 from django.forms.utils import ErrorList
 from wagtail import blocks
+
+from .graph import END, Node, problems
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,8 @@ class Option:
     feedback: str
     clause_reference: str = ""
     clause_text: str = ""
+    consequence: str = ""
+    leads_to: str = ""
 
 
 class OptionBlock(blocks.StructBlock):
@@ -28,13 +34,27 @@ class OptionBlock(blocks.StructBlock):
     correct = blocks.BooleanBlock(required=False, help_text="Tick if this is a right answer.")
     feedback = blocks.TextBlock(help_text="Shown after the officer chooses this option: say why.")
     clause_reference = blocks.CharBlock(
-        required=False, max_length=120, help_text="The policy clause this feedback rests on, e.g. 'METSEC 4.2'."
+        required=False, max_length=120, help_text="The policy clause this feedback rests on, e.g. 'UMCS 2.0 clause 4'."
     )
     clause_text = blocks.TextBlock(required=False, help_text="The words of that clause, quoted.")
 
     class Meta:
         icon = "tick-inverse"
         label = "Option"
+
+
+class DecisionOptionBlock(OptionBlock):
+    consequence = blocks.TextBlock(
+        help_text="What happens next in the story because of this choice, told to the officer."
+    )
+    leads_to = blocks.CharBlock(
+        max_length=50,
+        help_text=f"The name of the step this choice leads to, or “{END}” to finish the scenario.",
+    )
+
+    class Meta:
+        icon = "arrow-right"
+        label = "Choice"
 
 
 class StepValue(blocks.StructValue):
@@ -50,13 +70,31 @@ class StepValue(blocks.StructValue):
                 feedback=item.value["feedback"],
                 clause_reference=item.value["clause_reference"],
                 clause_text=item.value["clause_text"],
+                consequence=item.value.get("consequence", ""),
+                leads_to=item.value.get("leads_to", "").strip(),
             )
             for item in self["options"].bound_blocks
         ]
 
+    def targets(self, following: str) -> tuple[str, ...]:
+        """Every step name this step can lead to; ``following`` is the next step in the list."""
+        return ((self.get("then") or "").strip() or following,)
+
+    def next_step(self, chosen: list[Option], following: str) -> str:
+        """The name of the step after this one, given the options chosen."""
+        return self.targets(following)[0]
+
 
 class MultipleResponseValue(StepValue):
     multiple = True
+
+
+class DecisionValue(StepValue):
+    def targets(self, following: str) -> tuple[str, ...]:
+        return tuple(option.leads_to for option in self.options())
+
+    def next_step(self, chosen: list[Option], following: str) -> str:
+        return chosen[0].leads_to
 
 
 class TrueFalseValue(StepValue):
@@ -84,10 +122,23 @@ class TrueFalseValue(StepValue):
 
 
 class BaseStepBlock(blocks.StructBlock):
+    name = blocks.CharBlock(
+        required=False,
+        max_length=50,
+        help_text="A short name for this step, e.g. “call-back”. Needed only when a choice leads here.",
+    )
     prompt = blocks.TextBlock(help_text="The situation at this step and the question, in the second person.")
     critical = blocks.BooleanBlock(
         required=False,
         help_text="A wrong answer here fails the module whatever the score (bright-line rules).",
+    )
+
+
+class LinearStepBlock(BaseStepBlock):
+    then = blocks.CharBlock(
+        required=False,
+        max_length=50,
+        help_text=f"Leave blank to go on to the next step in the list; or give a step's name, or “{END}”.",
     )
 
 
@@ -109,7 +160,7 @@ _PREVIEW_OPTIONS = [
 ]
 
 
-class OptionsStepBlock(BaseStepBlock):
+class OptionsStepBlock(LinearStepBlock):
     """A step whose options the trainer writes; subclasses say how many may be right."""
 
     options = blocks.ListBlock(OptionBlock(), min_num=2)
@@ -151,7 +202,7 @@ class MultipleResponseBlock(OptionsStepBlock):
         description = "A question with several right answers"
 
 
-class TrueFalseBlock(BaseStepBlock):
+class TrueFalseBlock(LinearStepBlock):
     answer = blocks.ChoiceBlock(choices=[("true", "True"), ("false", "False")], default="false")
     feedback_if_right = blocks.TextBlock()
     feedback_if_wrong = blocks.TextBlock()
@@ -173,10 +224,60 @@ class TrueFalseBlock(BaseStepBlock):
         description = "A statement that is true or false"
 
 
+class DecisionPointBlock(BaseStepBlock):
+    options = blocks.ListBlock(DecisionOptionBlock(), min_num=2, help_text="At least one choice must be right.")
+
+    class Meta:
+        icon = "snippet"
+        label = "Decision point"
+        value_class = DecisionValue
+        template = "scenarios/blocks/step_preview.html"
+        help_text = "The officer decides what to do; each choice has a consequence and leads to a step or the end."
+        preview_value = {
+            "prompt": "The witness does not answer the landline. What now?",
+            "options": [
+                {**_PREVIEW_OPTIONS[0], "consequence": "Control raise the witness.", "leads_to": END},
+                {**_PREVIEW_OPTIONS[1], "consequence": "The witness answers a withheld call.", "leads_to": END},
+            ],
+        }
+        description = "A choice that branches the scenario"
+
+
+def step_names(stream) -> list[str]:
+    """The name of each step of a stream, in order: its own name, or its id if unnamed."""
+    return [(child.value.get("name") or "").strip() or f"#{child.id}" for child in stream]
+
+
+def graph_nodes(stream) -> list[Node]:
+    """The scenario's steps as graph nodes, for checking and drawing its shape."""
+    names = step_names(stream)
+    nodes = []
+    for index, child in enumerate(stream):
+        following = names[index + 1] if index + 1 < len(names) else END
+        label = f"Step {index + 1}" + (f" (“{child.value['name']}”)" if child.value.get("name") else "")
+        nodes.append(
+            Node(
+                name=names[index],
+                leads_to=child.value.targets(following),
+                has_right_answer=any(option.correct for option in child.value.options()),
+                label=label,
+            )
+        )
+    return nodes
+
+
 class StepStreamBlock(blocks.StreamBlock):
     single_choice = SingleChoiceBlock()
     multiple_response = MultipleResponseBlock()
     true_false = TrueFalseBlock()
+    decision_point = DecisionPointBlock()
 
     class Meta:
         min_num = 1
+
+    def clean(self, value):
+        value = super().clean(value)
+        found = problems(graph_nodes(value))
+        if found:
+            raise blocks.StreamBlockValidationError(non_block_errors=ErrorList([message for _, message in found]))
+        return value

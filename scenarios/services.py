@@ -18,7 +18,8 @@ from django.db.models import Max
 from django.utils import timezone
 from wagtail.models import Page
 
-from .blocks import Option
+from .blocks import Option, step_names
+from .graph import END
 from .models import Attempt, PinnedScenario, Response
 from .signals import attempt_finished
 
@@ -56,6 +57,8 @@ class Step:
     """One step as this attempt shows it: options already in the attempt's order."""
 
     position: int
+    scenario_number: int
+    scenario_count: int
     scenario_id: int
     scenario_title: str
     narrative: str
@@ -75,7 +78,11 @@ class Step:
         return [option for option in self.options if option.id in wanted]
 
     def is_right(self, choice_ids: Iterable[str]) -> bool:
-        return frozenset(choice_ids) == self.correct_ids
+        """Every right option and nothing else; for a one-answer step, one right option."""
+        choices = frozenset(choice_ids)
+        if self.multiple:
+            return choices == self.correct_ids
+        return len(choices) == 1 and choices <= self.correct_ids
 
 
 @dataclass(frozen=True)
@@ -88,7 +95,7 @@ class Score:
 
 
 def score(steps: Sequence[Step], responses: Iterable[Response], pass_mark: int) -> Score:
-    """Score an attempt from its steps and responses alone.
+    """Score an attempt from the steps on its path and the responses to them alone.
 
     The percentage is rounded down, so a score never rounds up to a pass; a wrong answer
     to a critical step fails whatever the percentage.
@@ -112,43 +119,103 @@ def score(steps: Sequence[Step], responses: Iterable[Response], pass_mark: int) 
     )
 
 
-def attempt_steps(attempt: Attempt) -> list[Step]:
-    """Every step of the attempt, in order, as pinned when it started."""
-    cached = getattr(attempt, "_steps", None)
+@dataclass(frozen=True)
+class _Scenario:
+    id: int
+    title: str
+    narrative: str
+    steps: list  # the StreamField's children, as pinned
+    names: list[str]
+
+
+@dataclass(frozen=True)
+class Walk:
+    """Where an attempt has been and where it is: the steps answered, in order, and the
+    step to answer next (None once every scenario has ended)."""
+
+    answered: list[Step]
+    current: Step | None
+
+
+def _pinned_scenarios(attempt: Attempt) -> list[_Scenario]:
+    cached = getattr(attempt, "_scenarios", None)
+    if cached is None:
+        cached = []
+        for pinned in attempt.pinned_scenarios.select_related("revision"):
+            page = pinned.revision.as_object()
+            steps = list(page.steps)
+            cached.append(_Scenario(pinned.scenario_id, page.title, page.narrative, steps, step_names(steps)))
+        attempt._scenarios = cached
+    return cached
+
+
+def _step(attempt: Attempt, scenarios: list[_Scenario], place: tuple[int, int], position: int) -> Step:
+    scenario_index, step_index = place
+    scenario = scenarios[scenario_index]
+    block = scenario.steps[step_index]
+    options = list(block.value.options())
+    if block.value.shuffle:
+        # Not for secrecy: a stable, reproducible order from the stored seed.
+        random.Random(f"{attempt.seed}:{block.id}").shuffle(options)  # noqa: S311
+    return Step(
+        position=position,
+        scenario_number=scenario_index + 1,
+        scenario_count=len(scenarios),
+        scenario_id=scenario.id,
+        scenario_title=scenario.title,
+        narrative=scenario.narrative,
+        step_id=str(block.id),
+        kind=block.block_type,
+        prompt=block.value["prompt"],
+        multiple=block.value.multiple,
+        critical=bool(block.value["critical"]),
+        options=tuple(options),
+    )
+
+
+def _advance(scenarios: list[_Scenario], place: tuple[int, int], chosen: list[Option]) -> tuple[int, int] | None:
+    """Where the attempt goes after answering the step at ``place`` with ``chosen``."""
+    scenario_index, step_index = place
+    scenario = scenarios[scenario_index]
+    following = scenario.names[step_index + 1] if step_index + 1 < len(scenario.names) else END
+    target = scenario.steps[step_index].value.next_step(chosen, following)
+    if target in scenario.names:
+        return scenario_index, scenario.names.index(target)
+    # The scenario ends (validation on publish makes every other target a real step).
+    return (scenario_index + 1, 0) if scenario_index + 1 < len(scenarios) else None
+
+
+def walk(attempt: Attempt) -> Walk:
+    """Replay the attempt's responses through its pinned scenarios."""
+    cached = getattr(attempt, "_walk", None)
     if cached is not None:
         return cached
-    steps: list[Step] = []
-    for pinned in attempt.pinned_scenarios.select_related("revision"):
-        scenario = pinned.revision.as_object()
-        for block in scenario.steps:
-            options = list(block.value.options())
-            if block.value.shuffle:
-                # Not for secrecy: a stable, reproducible order from the stored seed.
-                random.Random(f"{attempt.seed}:{block.id}").shuffle(options)  # noqa: S311
-            steps.append(
-                Step(
-                    position=len(steps) + 1,
-                    scenario_id=pinned.scenario_id,
-                    scenario_title=scenario.title,
-                    narrative=scenario.narrative,
-                    step_id=str(block.id),
-                    kind=block.block_type,
-                    prompt=block.value["prompt"],
-                    multiple=block.value.multiple,
-                    critical=bool(block.value["critical"]),
-                    options=tuple(options),
-                )
-            )
-    attempt._steps = steps
-    return steps
+    scenarios = _pinned_scenarios(attempt)
+    place: tuple[int, int] | None = (0, 0) if scenarios else None
+    answered: list[Step] = []
+    for response in attempt.responses.order_by("position"):
+        if place is None:
+            break
+        step = _step(attempt, scenarios, place, len(answered) + 1)
+        answered.append(step)
+        place = _advance(scenarios, place, step.chosen(response.choice_ids))
+    current = None if place is None or attempt.is_finished else _step(attempt, scenarios, place, len(answered) + 1)
+    attempt._walk = Walk(answered, current)
+    return attempt._walk
+
+
+def steps_in_list_order(attempt: Attempt) -> list[Step]:
+    """Every pinned step, scenario by scenario, in the order written: the path an attempt
+    takes when no decision branches it. Positions count along that order."""
+    scenarios = _pinned_scenarios(attempt)
+    places = [(index, step) for index, scenario in enumerate(scenarios) for step in range(len(scenario.steps))]
+    return [_step(attempt, scenarios, place, position) for position, place in enumerate(places, start=1)]
 
 
 def current_position(attempt: Attempt) -> int | None:
     """The position of the step the officer must answer next, or None when all are answered."""
-    if attempt.is_finished:
-        return None
-    answered = attempt.responses.count()
-    return answered + 1 if answered < len(attempt_steps(attempt)) else None
+    current = walk(attempt).current
+    return current.position if current else None
 
 
 @transaction.atomic
@@ -203,14 +270,12 @@ def record_response(attempt: Attempt, position: int, choice_ids: Sequence[str]) 
     attempt = Attempt.objects.select_for_update().get(pk=attempt.pk)
     if attempt.is_finished:
         raise AttemptFinished("This attempt is finished; your answers are recorded.")
-    steps = attempt_steps(attempt)
-    if not 1 <= position <= len(steps):
-        raise NotCurrentStep("There is no such step in this attempt.")
-    if attempt.responses.filter(position=position).exists():
+    progress = walk(attempt)
+    if 1 <= position <= len(progress.answered):
         raise AlreadyAnswered("You have already answered this step. Your first answer stands.")
-    if position != current_position(attempt):
+    if progress.current is None or position != progress.current.position:
         raise NotCurrentStep("Answer the steps in order. You have been taken to the step you are on.")
-    step = steps[position - 1]
+    step = progress.current
     choices = list(dict.fromkeys(choice_ids))
     known = {option.id for option in step.options}
     if not choices:
@@ -232,8 +297,10 @@ def record_response(attempt: Attempt, position: int, choice_ids: Sequence[str]) 
             )
     except IntegrityError as error:
         raise AlreadyAnswered("You have already answered this step. Your first answer stands.") from error
-    if position == len(steps):
-        _finish(attempt, steps)
+    del attempt._walk
+    after = walk(attempt)
+    if after.current is None:
+        _finish(attempt, after.answered)
     return response
 
 
@@ -259,6 +326,6 @@ def _finish(attempt: Attempt, steps: Sequence[Step]) -> None:
 
 
 def review(attempt: Attempt) -> list[tuple[Step, Response | None]]:
-    """Each step with the response given to it, for the result page."""
+    """Each step on the attempt's path with the response given to it, for the result page."""
     responses = {response.position: response for response in attempt.responses.all()}
-    return [(step, responses.get(step.position)) for step in attempt_steps(attempt)]
+    return [(step, responses.get(step.position)) for step in walk(attempt).answered]

@@ -28,45 +28,55 @@ def attempt(request, public_id):
 
 @login_required
 def step(request, public_id, position: int):
+    """The step at ``position``: its question while it is the current one, its feedback once answered.
+
+    A refused submission (an answer already given, a step that is not the current one, a
+    finished attempt) writes nothing and is answered 409 with the page the officer should be
+    on; an invalid answer is answered 400 with the question and an error summary.
+    """
     attempt = _own_attempt(request, public_id)
-    steps = services.attempt_steps(attempt)
-    if not 1 <= position <= len(steps):
-        messages.error(request, "There is no such step in this attempt.")
-        return redirect("scenarios:attempt", attempt.public_id)
-    current = services.current_position(attempt)
-    response = attempt.responses.filter(position=position).first()
-    error = None
+    progress = services.walk(attempt)
+    answered = len(progress.answered)
+    if request.method != "POST":
+        if position < 1 or (position > answered and progress.current is None):
+            messages.error(request, "There is no such step in this attempt.")
+            return redirect("scenarios:attempt", attempt.public_id)
+        if position > answered + 1:
+            messages.info(request, "Answer the steps in order. You have been taken to the step you are on.")
+            return redirect("scenarios:attempt", attempt.public_id)
+    status, error = 200, None
 
     if request.method == "POST":
         try:
             services.record_response(attempt, position, request.POST.getlist("answer"))
         except services.InvalidAnswer as invalid:
-            error = str(invalid)
+            status, error = 400, str(invalid)
         except services.AttemptError as refused:
             messages.error(request, str(refused))
-            if response:  # answered already: back to its feedback
-                return redirect("scenarios:step", attempt.public_id, position)
-            return redirect("scenarios:attempt", attempt.public_id)
+            status = 409
+            # Another request may have answered in the meantime: show the attempt as it now is.
+            attempt = _own_attempt(request, public_id)
+            progress = services.walk(attempt)
         else:
             # The fragment takes the reader (and a screen reader's focus) to the feedback.
             return HttpResponseRedirect(reverse("scenarios:step", args=[attempt.public_id, position]) + "#feedback")
-    elif response is None and position != current:
-        messages.info(request, "Answer the steps in order. You have been taken to the step you are on.")
-        return redirect("scenarios:attempt", attempt.public_id)
 
-    this_step = steps[position - 1]
+    response = attempt.responses.filter(position=position).first() if position >= 1 else None
+    this_step = progress.answered[position - 1] if response else progress.current
+    if this_step is None:  # a refused submission to a finished attempt
+        return redirect("scenarios:result", attempt.public_id)
     return render(
         request,
         "scenarios/step.html",
         {
             "attempt": attempt,
             "step": this_step,
-            "total": len(steps),
             "response": response,
             "chosen": this_step.chosen(response.choice_ids) if response else [],
             "error": error,
             "error_summary": [("answer", error)] if error else [],
         },
+        status=status,
     )
 
 

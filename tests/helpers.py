@@ -1,7 +1,7 @@
 """Small helpers shared by the request and service tests."""
 
 from scenarios.models import Attempt
-from scenarios.services import Step, attempt_steps
+from scenarios.services import Step, steps_in_list_order
 
 
 def right_answers(step: Step) -> list[str]:
@@ -16,7 +16,7 @@ def pass_module(client, module) -> Attempt:
     """Start the module as the signed-in client and answer every step right."""
     client.post(f"/modules/{module.pk}/start/")
     attempt = Attempt.objects.filter(module_id=module.pk).latest("started_at")
-    for step in attempt_steps(attempt):
+    for step in steps_in_list_order(attempt):
         client.post(f"/attempts/{attempt.public_id}/steps/{step.position}/", {"answer": right_answers(step)})
     attempt.refresh_from_db()
     return attempt

@@ -11,8 +11,8 @@ from scenarios.services import (
     AttemptLimitReached,
     InvalidAnswer,
     NotCurrentStep,
-    attempt_steps,
     record_response,
+    steps_in_list_order,
 )
 
 from .helpers import right_answers, wrong_answers
@@ -46,29 +46,29 @@ def test_someone_not_assigned_the_module_cannot_start_it(demo):
 
 
 def test_option_order_is_stable_on_reload_and_comes_from_the_seed(demo, attempt):
-    first = [[o.id for o in step.options] for step in attempt_steps(fresh(attempt))]
-    second = [[o.id for o in step.options] for step in attempt_steps(fresh(attempt))]
+    first = [[o.id for o in step.options] for step in steps_in_list_order(fresh(attempt))]
+    second = [[o.id for o in step.options] for step in steps_in_list_order(fresh(attempt))]
     assert first == second
     orders = set()
     for seed in range(20):
         reseeded = fresh(attempt)
         reseeded.seed = seed
-        orders.add(tuple(o.id for o in attempt_steps(reseeded)[0].options))
+        orders.add(tuple(o.id for o in steps_in_list_order(reseeded)[0].options))
     assert len(orders) > 1
 
 
 def test_publishing_a_change_does_not_alter_an_attempt_in_progress(demo, attempt):
-    before = [(step.prompt, step.correct_ids) for step in attempt_steps(fresh(attempt))]
+    before = [(step.prompt, step.correct_ids) for step in steps_in_list_order(fresh(attempt))]
     scenario = ScenarioPage.objects.get(slug="after-the-arrest")
     scenario.steps[0].value["prompt"] = "A rewritten question"
     scenario.save_revision().publish()
-    after = [(step.prompt, step.correct_ids) for step in attempt_steps(fresh(attempt))]
+    after = [(step.prompt, step.correct_ids) for step in steps_in_list_order(fresh(attempt))]
     assert after == before
     assert "A rewritten question" not in [prompt for prompt, _ in after]
 
 
 def test_an_answer_cannot_be_changed_by_a_second_submit(attempt):
-    step = attempt_steps(attempt)[0]
+    step = steps_in_list_order(attempt)[0]
     record_response(attempt, 1, wrong_answers(step))
     with pytest.raises(AlreadyAnswered):
         record_response(fresh(attempt), 1, right_answers(step))
@@ -78,7 +78,7 @@ def test_an_answer_cannot_be_changed_by_a_second_submit(attempt):
 
 
 def test_a_step_ahead_of_the_current_one_is_refused(attempt):
-    step = attempt_steps(attempt)[2]
+    step = steps_in_list_order(attempt)[2]
     with pytest.raises(NotCurrentStep):
         record_response(attempt, 3, right_answers(step))
     assert not Response.objects.exists()
@@ -99,14 +99,14 @@ def test_a_tampered_answer_is_refused_and_nothing_is_written(attempt, choices):
 
 
 def test_two_options_on_a_single_choice_step_are_refused(attempt):
-    step = attempt_steps(attempt)[0]
+    step = steps_in_list_order(attempt)[0]
     with pytest.raises(InvalidAnswer, match="one answer only"):
         record_response(attempt, 1, [option.id for option in step.options[:2]])
     assert not Response.objects.exists()
 
 
 def test_the_last_answer_finishes_and_scores_the_attempt(demo, attempt):
-    for step in attempt_steps(attempt):
+    for step in steps_in_list_order(attempt):
         record_response(fresh(attempt), step.position, right_answers(step))
     finished = fresh(attempt)
     assert finished.status == Attempt.Status.PASSED
@@ -114,11 +114,11 @@ def test_the_last_answer_finishes_and_scores_the_attempt(demo, attempt):
     enrolment = Enrolment.objects.get(user=demo["officer"], module=demo["module"])
     assert enrolment.status == Enrolment.Status.PASSED
     with pytest.raises(AttemptFinished):
-        record_response(finished, 1, right_answers(attempt_steps(finished)[0]))
+        record_response(finished, 1, right_answers(steps_in_list_order(finished)[0]))
 
 
 def test_a_wrong_critical_step_fails_the_attempt(demo, attempt):
-    steps = attempt_steps(attempt)
+    steps = steps_in_list_order(attempt)
     critical = next(step for step in steps if step.critical)
     for step in steps:
         answers = wrong_answers(step) if step is critical else right_answers(step)
@@ -135,7 +135,7 @@ def test_the_module_attempt_limit_is_enforced(demo, attempt):
     module = demo["module"]
     module.max_attempts = 1
     module.save()
-    for step in attempt_steps(attempt):
+    for step in steps_in_list_order(attempt):
         record_response(fresh(attempt), step.position, wrong_answers(step))
     with pytest.raises(AttemptLimitReached):
         begin_module(demo["officer"], module)

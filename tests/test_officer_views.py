@@ -7,7 +7,7 @@ from certificates.models import Attestation, Certificate
 from learning.factories import EnrolmentFactory, UserFactory
 from learning.models import Enrolment
 from scenarios.models import Attempt, Response
-from scenarios.services import attempt_steps
+from scenarios.services import steps_in_list_order
 
 from .helpers import attest, attestation_form, pass_module, right_answers, wrong_answers
 
@@ -161,7 +161,7 @@ def test_a_scenario_page_sends_officers_to_its_module(officer_client, demo):
 
 def test_a_step_shows_its_question_and_then_its_feedback(officer_client, demo):
     attempt = start(officer_client, demo["module"])
-    step = attempt_steps(attempt)[0]
+    step = steps_in_list_order(attempt)[0]
     page = officer_client.get(f"/attempts/{attempt.public_id}/steps/1/")
     assert page.status_code == 200
     assert step.prompt in page.content.decode()
@@ -181,7 +181,7 @@ def test_a_step_shows_its_question_and_then_its_feedback(officer_client, demo):
 def test_missing_answer_is_explained_and_nothing_is_recorded(officer_client, demo):
     attempt = start(officer_client, demo["module"])
     response = officer_client.post(f"/attempts/{attempt.public_id}/steps/1/", {})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"govuk-error-summary" in response.content
     assert b"Select an answer" in response.content
     assert b'href="#answer"' in response.content
@@ -190,41 +190,44 @@ def test_missing_answer_is_explained_and_nothing_is_recorded(officer_client, dem
 
 def test_an_option_from_another_step_is_refused(officer_client, demo):
     attempt = start(officer_client, demo["module"])
-    other_step = attempt_steps(attempt)[2]
+    other_step = steps_in_list_order(attempt)[2]
     response = officer_client.post(f"/attempts/{attempt.public_id}/steps/1/", {"answer": right_answers(other_step)})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert b"Choose from the options shown" in response.content
     assert not Response.objects.exists()
 
 
 def test_a_second_submit_of_a_step_changes_nothing(officer_client, demo):
     attempt = start(officer_client, demo["module"])
-    step = attempt_steps(attempt)[0]
+    step = steps_in_list_order(attempt)[0]
     officer_client.post(f"/attempts/{attempt.public_id}/steps/1/", {"answer": wrong_answers(step)})
-    response = officer_client.post(
-        f"/attempts/{attempt.public_id}/steps/1/", {"answer": right_answers(step)}, follow=True
-    )
+    response = officer_client.post(f"/attempts/{attempt.public_id}/steps/1/", {"answer": right_answers(step)})
+    assert response.status_code == 409
     assert b"Your first answer stands" in response.content
+    assert b"Feedback on your answer" in response.content
     assert Response.objects.get().choice_ids == wrong_answers(step)
 
 
 def test_a_step_that_is_not_the_current_one_cannot_be_answered_or_opened(officer_client, demo):
     attempt = start(officer_client, demo["module"])
-    step = attempt_steps(attempt)[3]
+    step = steps_in_list_order(attempt)[3]
     response = officer_client.post(f"/attempts/{attempt.public_id}/steps/4/", {"answer": right_answers(step)})
-    assert response.status_code == 302
+    assert response.status_code == 409
+    assert b"Answer the steps in order" in response.content
+    assert f'action="/attempts/{attempt.public_id}/steps/1/"'.encode() in response.content
     assert not Response.objects.exists()
     response = officer_client.get(f"/attempts/{attempt.public_id}/steps/4/", follow=True)
     assert response.redirect_chain[-1][0].endswith("/steps/1/")
     assert b"Answer the steps in order" in response.content
 
 
-@pytest.mark.parametrize("position", [0, 99])
-def test_a_step_outside_the_attempt_is_explained(officer_client, demo, position):
+@pytest.mark.parametrize(("position", "message"), [(0, b"There is no such step"), (99, b"Answer the steps in order")])
+def test_a_step_outside_the_attempt_is_explained(officer_client, demo, position, message):
     attempt = start(officer_client, demo["module"])
     response = officer_client.get(f"/attempts/{attempt.public_id}/steps/{position}/", follow=True)
     assert response.status_code == 200
-    assert b"There is no such step" in response.content
+    assert response.redirect_chain[-1][0].endswith("/steps/1/")
+    assert message in response.content
 
 
 def test_the_result_waits_for_every_step(officer_client, demo):
@@ -246,7 +249,7 @@ def test_the_result_shows_score_pass_mark_and_a_review(officer_client, demo):
 
 def test_a_failed_attempt_offers_a_retake_with_a_new_attempt(officer_client, demo):
     attempt = start(officer_client, demo["module"])
-    for step in attempt_steps(attempt):
+    for step in steps_in_list_order(attempt):
         officer_client.post(f"/attempts/{attempt.public_id}/steps/{step.position}/", {"answer": wrong_answers(step)})
     result = officer_client.get(f"/attempts/{attempt.public_id}/result/").content.decode()
     assert "You have not passed this time" in result

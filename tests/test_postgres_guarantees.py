@@ -12,7 +12,7 @@ from certificates.services import Context
 from learning.factories import EnrolmentFactory, UserFactory
 from learning.services import attest_to_module, begin_module
 from scenarios.models import Attempt, Response
-from scenarios.services import AttemptError, attempt_steps, record_response
+from scenarios.services import AttemptError, record_response, steps_in_list_order
 
 from .helpers import right_answers
 
@@ -48,14 +48,14 @@ def run_together(count: int, work) -> list:
 
 def passed_attempt(user, module) -> Attempt:
     attempt = begin_module(user, module)
-    for step in attempt_steps(attempt):
+    for step in steps_in_list_order(attempt):
         record_response(Attempt.objects.get(pk=attempt.pk), step.position, right_answers(step))
     return attempt
 
 
 def test_concurrent_answers_to_one_step_record_exactly_one(demo):
     attempt = begin_module(demo["officer"], demo["module"])
-    steps = attempt_steps(attempt)
+    steps = steps_in_list_order(attempt)
     choices = [[option.id] for option in steps[0].options]
 
     results = run_together(12, lambda i: record_response(Attempt.objects.get(pk=attempt.pk), 1, choices[i % 3]))

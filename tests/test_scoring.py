@@ -17,6 +17,8 @@ def make_step(position: int, *, critical: bool = False, multiple: bool = False) 
     )
     return Step(
         position=position,
+        scenario_number=1,
+        scenario_count=1,
         scenario_id=1,
         scenario_title="Scenario",
         narrative="",
@@ -53,6 +55,14 @@ def test_multiple_response_needs_every_right_option_and_no_wrong_one():
     assert not score(steps, [answer(1, "a")], 100).passed
     assert not score(steps, [answer(1, "a", "b", "c")], 100).passed
     assert score(steps, [answer(1, "b", "a")], 100).passed
+
+
+def test_a_one_answer_step_with_several_right_options_takes_any_one_of_them():
+    decision = make_step(1, multiple=True)
+    decision = Step(**{**decision.__dict__, "multiple": False})  # a decision point: "a" and "b" both right
+    assert score([decision], [answer(1, "b")], 100).passed
+    assert not score([decision], [answer(1, "a", "b")], 100).passed
+    assert not score([decision], [answer(1, "c")], 100).passed
 
 
 def test_the_percentage_is_rounded_down_so_nobody_rounds_up_to_a_pass():

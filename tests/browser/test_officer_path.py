@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from scenarios.models import Attempt
-from scenarios.services import Step, attempt_steps, record_response
+from scenarios.services import Step, record_response, steps_in_list_order
 from tests.helpers import right_answers, wrong_answers
 
 pytestmark = pytest.mark.browser
@@ -88,7 +88,7 @@ def step_on_screen(page: Page) -> tuple[Step, int]:
     """The step the page shows, as the attempt engine sees it (with its right answers), and the step count."""
     match = STEP_URL.search(page.url)
     assert match, f"expected a step page, got {page.url}"
-    steps = attempt_steps(Attempt.objects.get(public_id=match["public_id"]))
+    steps = steps_in_list_order(Attempt.objects.get(public_id=match["public_id"]))
     return steps[int(match["position"]) - 1], len(steps)
 
 
@@ -251,7 +251,7 @@ def test_form_errors_show_the_error_summary(transactional_db, demo, live_server,
 
     # Pass the scenarios behind the scenes: this test is about the attestation form's errors.
     attempt = Attempt.objects.get(user=demo["officer"], status=Attempt.Status.IN_PROGRESS)
-    for step in attempt_steps(attempt):
+    for step in steps_in_list_order(attempt):
         record_response(attempt, step.position, right_answers(step))
     page.goto(f"{live_server.url}/modules/{demo['module'].pk}/attest/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Read and attest to the policy")

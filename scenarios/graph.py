@@ -1,0 +1,70 @@
+"""The shape of a scenario: which step leads where, and whether every path can finish.
+
+A scenario is a directed graph. Each step has edges to the steps it can lead to; an edge to
+``END`` finishes the scenario. A scenario is well formed when every step can be reached from
+the first and the end can be reached from every step: loops are allowed, but never a loop
+with no way out. ``problems`` says, step by step, what is wrong; it knows nothing of Wagtail.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+END = "end"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One step as the graph sees it: its name, where it leads, and whether any answer is right."""
+
+    name: str
+    leads_to: tuple[str, ...]
+    has_right_answer: bool = True
+    label: str = field(default="", compare=False)  # how to name it in messages, e.g. "Step 3 (callback)"
+
+    def describe(self) -> str:
+        return self.label or f"Step “{self.name}”"
+
+
+def _reach(start: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]:
+    seen = set(start)
+    queue = deque(seen)
+    while queue:
+        for target in edges.get(queue.popleft(), ()):
+            if target not in seen:
+                seen.add(target)
+                queue.append(target)
+    return seen
+
+
+def problems(nodes: Sequence[Node]) -> list[tuple[int, str]]:
+    """Every problem with the scenario, as (index of the step, message). Empty when well formed."""
+    if not nodes:
+        return []
+    names = {node.name for node in nodes}
+    found: list[tuple[int, str]] = []
+    seen_names: set[str] = set()
+    for index, node in enumerate(nodes):
+        if node.name in seen_names:
+            found.append((index, f"{node.describe()} has the same name as an earlier step."))
+        seen_names.add(node.name)
+        if not node.has_right_answer:
+            found.append((index, f"{node.describe()} has no option marked as right."))
+        for target in node.leads_to:
+            if target != END and target not in names:
+                found.append((index, f"{node.describe()} leads to “{target}”, which is not a step of this scenario."))
+    forward = {node.name: [t for t in node.leads_to if t in names or t == END] for node in nodes}
+    backward: dict[str, list[str]] = {}
+    for source, targets in forward.items():
+        for target in targets:
+            backward.setdefault(target, []).append(source)
+    reachable = _reach([nodes[0].name], forward)
+    can_finish = _reach([END], backward)
+    for index, node in enumerate(nodes):
+        if node.name not in reachable:
+            found.append((index, f"{node.describe()} cannot be reached from the first step."))
+        elif node.name not in can_finish:
+            found.append((index, f"{node.describe()} never leads to the end: every path from it loops for ever."))
+    return sorted(found, key=lambda problem: problem[0])

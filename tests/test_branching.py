@@ -1,0 +1,151 @@
+"""Decision points branch a scenario: each choice has a consequence and leads somewhere."""
+
+import pytest
+from wagtail.blocks import StreamBlockValidationError
+
+from learning.factories import EnrolmentFactory
+from learning.models import ModuleIndexPage, ModulePage
+from learning.services import begin_module
+from scenarios.blocks import StepStreamBlock
+from scenarios.models import Attempt, ScenarioPage
+from scenarios.services import record_response, walk
+
+
+def choice(text, leads_to, *, correct=False, consequence="Something happens."):
+    return {
+        "text": text,
+        "correct": correct,
+        "feedback": f"Feedback on {text}.",
+        "clause_reference": "",
+        "clause_text": "",
+        "consequence": consequence,
+        "leads_to": leads_to,
+    }
+
+
+def option(text, *, correct=False):
+    return {"text": text, "correct": correct, "feedback": "Because.", "clause_reference": "", "clause_text": ""}
+
+
+BRANCHING_STEPS = [
+    (
+        "decision_point",
+        {
+            "name": "first-call",
+            "prompt": "No work mobile, and the witness must be called. What do you do?",
+            "critical": False,
+            "options": [
+                choice("Use the station landline", "landline", correct=True, consequence="The line is busy."),
+                choice("Use your own phone with 141", "end", consequence="The witness does not pick up."),
+            ],
+        },
+    ),
+    (
+        "single_choice",
+        {
+            "name": "landline",
+            "prompt": "The landline is busy. Now what?",
+            "critical": False,
+            "then": "",
+            "options": [option("Wait for it", correct=True), option("Use your own phone")],
+        },
+    ),
+    (
+        "true_false",
+        {
+            "name": "record",
+            "prompt": "You must record why you waited.",
+            "critical": False,
+            "then": "end",
+            "answer": "false",
+            "feedback_if_right": "Right.",
+            "feedback_if_wrong": "No.",
+            "clause_reference": "",
+            "clause_text": "",
+        },
+    ),
+]
+
+
+@pytest.fixture
+def branching(demo):
+    index = ModuleIndexPage.objects.get()
+    module = index.add_child(
+        instance=ModulePage(title="Branching", slug="branching", summary="A branching module.", pass_mark=50)
+    )
+    module.save_revision().publish()
+    scenario = module.add_child(
+        instance=ScenarioPage(
+            title="The witness", slug="the-witness", narrative="<p>A witness.</p>", steps=BRANCHING_STEPS
+        )
+    )
+    scenario.save_revision().publish()
+    EnrolmentFactory(user=demo["officer"], module=module)
+    return begin_module(demo["officer"], module)
+
+
+def choose(attempt: Attempt, text: str):
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    step = walk(attempt).current
+    chosen = next(option for option in step.options if option.text == text)
+    record_response(attempt, step.position, [chosen.id])
+    return step
+
+
+def test_a_choice_leads_to_the_step_it_names(branching):
+    first = choose(branching, "Use the station landline")
+    assert first.kind == "decision_point"
+    assert walk(Attempt.objects.get(pk=branching.pk)).current.prompt == "The landline is busy. Now what?"
+    choose(branching, "Wait for it")
+    assert walk(Attempt.objects.get(pk=branching.pk)).current.prompt == "You must record why you waited."
+    choose(branching, "False")
+    finished = Attempt.objects.get(pk=branching.pk)
+    assert finished.is_finished
+    assert (finished.correct_count, finished.step_count) == (3, 3)
+
+
+def test_a_choice_can_end_the_scenario(branching):
+    choose(branching, "Use your own phone with 141")
+    finished = Attempt.objects.get(pk=branching.pk)
+    assert finished.is_finished
+    assert (finished.correct_count, finished.step_count, finished.passed) == (0, 1, False)
+
+
+def test_the_consequence_is_shown_with_the_feedback(client, demo, branching):
+    client.force_login(demo["officer"])
+    step = walk(branching).current
+    landline = next(option for option in step.options if option.text == "Use the station landline")
+    client.post(f"/attempts/{branching.public_id}/steps/1/", {"answer": [landline.id]})
+    page = client.get(f"/attempts/{branching.public_id}/steps/1/").content.decode()
+    assert "What happens next:" in page
+    assert "The line is busy." in page
+    assert "Scenario 1 of 1: The witness · Step 1" in page
+
+
+def test_a_choice_leading_nowhere_is_refused_on_save():
+    block = StepStreamBlock()
+    steps = [dict(step) for _, step in BRANCHING_STEPS]
+    broken = [
+        ("decision_point", {**steps[0], "options": [choice("Go", "nowhere", correct=True), choice("Stop", "end")]})
+    ]
+    with pytest.raises(StreamBlockValidationError) as error:
+        block.clean(block.to_python([{"type": kind, "value": value} for kind, value in broken]))
+    assert "Step 1 (“first-call”) leads to “nowhere”" in str(error.value.non_block_errors.as_data()[0].messages)
+
+
+def test_a_step_nothing_leads_to_is_refused_on_save():
+    block = StepStreamBlock()
+    first = {**dict(BRANCHING_STEPS[0][1]), "options": [choice("A", "end", correct=True), choice("B", "end")]}
+    stream = [
+        {"type": "decision_point", "value": first},
+        {"type": BRANCHING_STEPS[2][0], "value": BRANCHING_STEPS[2][1]},
+    ]
+    with pytest.raises(StreamBlockValidationError) as error:
+        block.clean(block.to_python(stream))
+    assert "cannot be reached from the first step" in str(error.value.non_block_errors.as_data()[0].messages)
+
+
+def test_the_demo_scenarios_are_well_formed(demo):
+    block = StepStreamBlock()
+    for scenario in ScenarioPage.objects.all():
+        block.clean(scenario.steps)
