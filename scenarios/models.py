@@ -73,6 +73,7 @@ class Attempt(models.Model):
             ),
         ]
         ordering = ["-started_at"]
+        permissions = [("view_analytics", "Can see how officers answer each step")]
 
     def __str__(self) -> str:
         return f"Attempt {self.number} by {self.user}"

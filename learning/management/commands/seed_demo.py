@@ -92,8 +92,8 @@ class Command(BaseCommand):
         access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
         groups = {}
         for name, codenames in [
-            ("Trainers", []),
-            ("Policy owners", ["add_policydocument", "change_policydocument", "view_policydocument"]),
+            ("Trainers", ["view_analytics"]),
+            ("Policy owners", ["add_policydocument", "change_policydocument", "view_policydocument", "view_analytics"]),
             ("HR", []),
         ]:
             group, _ = Group.objects.get_or_create(name=name)
