@@ -261,6 +261,7 @@ def graph_nodes(stream) -> list[Node]:
                 leads_to=child.value.targets(following),
                 has_right_answer=any(option.correct for option in child.value.options()),
                 label=label,
+                summary=child.value["prompt"],
             )
         )
     return nodes

@@ -23,6 +23,7 @@ class Node:
     leads_to: tuple[str, ...]
     has_right_answer: bool = True
     label: str = field(default="", compare=False)  # how to name it in messages, e.g. "Step 3 (callback)"
+    summary: str = field(default="", compare=False)  # the start of its question, for the map
 
     def describe(self) -> str:
         return self.label or f"Step “{self.name}”"
@@ -37,6 +38,20 @@ def _reach(start: Iterable[str], edges: Mapping[str, Iterable[str]]) -> set[str]
                 seen.add(target)
                 queue.append(target)
     return seen
+
+
+def reachability(nodes: Sequence[Node]) -> tuple[set[str], set[str]]:
+    """The names of the steps reachable from the first step, and of those from which the end
+    can be reached (``END`` included)."""
+    if not nodes:
+        return set(), {END}
+    names = {node.name for node in nodes}
+    forward = {node.name: [t for t in node.leads_to if t in names or t == END] for node in nodes}
+    backward: dict[str, list[str]] = {}
+    for source, targets in forward.items():
+        for target in targets:
+            backward.setdefault(target, []).append(source)
+    return _reach([nodes[0].name], forward), _reach([END], backward)
 
 
 def problems(nodes: Sequence[Node]) -> list[tuple[int, str]]:
@@ -55,13 +70,7 @@ def problems(nodes: Sequence[Node]) -> list[tuple[int, str]]:
         for target in node.leads_to:
             if target != END and target not in names:
                 found.append((index, f"{node.describe()} leads to “{target}”, which is not a step of this scenario."))
-    forward = {node.name: [t for t in node.leads_to if t in names or t == END] for node in nodes}
-    backward: dict[str, list[str]] = {}
-    for source, targets in forward.items():
-        for target in targets:
-            backward.setdefault(target, []).append(source)
-    reachable = _reach([nodes[0].name], forward)
-    can_finish = _reach([END], backward)
+    reachable, can_finish = reachability(nodes)
     for index, node in enumerate(nodes):
         if node.name not in reachable:
             found.append((index, f"{node.describe()} cannot be reached from the first step."))
