@@ -16,7 +16,16 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import GroupPagePermission, Locale, Page, Site
+from wagtail.models import (
+    GroupApprovalTask,
+    GroupPagePermission,
+    Locale,
+    Page,
+    Site,
+    Workflow,
+    WorkflowPage,
+    WorkflowTask,
+)
 
 from certificates.models import PolicyDocument, PolicyVersion
 from learning import demo_content
@@ -69,6 +78,7 @@ class Command(BaseCommand):
         policy = self._policy()
         module = self._module(policy)
         self._page_permissions(groups, module.get_parent())
+        self._approval_workflow(groups["Policy owners"], module.get_parent())
         self._assign(module, units["cw-response-a"], people["hr"])
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
@@ -107,6 +117,16 @@ class Command(BaseCommand):
         for group_name, codenames in grants.items():
             for permission in Permission.objects.filter(content_type__app_label="wagtailcore", codename__in=codenames):
                 GroupPagePermission.objects.get_or_create(group=groups[group_name], page=index, permission=permission)
+
+    def _approval_workflow(self, approvers: Group, index: Page) -> None:
+        """Trainers submit module and scenario changes; a policy owner approves before they go live."""
+        task, created = GroupApprovalTask.objects.get_or_create(name="Policy owner approval")
+        if created:
+            task.groups.set([approvers])
+        workflow, created = Workflow.objects.get_or_create(name="Scenario approval")
+        if created:
+            WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+        WorkflowPage.objects.get_or_create(page=index, defaults={"workflow": workflow})
 
     def _people(self, units, groups) -> dict[str, User]:
         people: dict[str, User] = {}
