@@ -3,85 +3,17 @@
 import pytest
 from wagtail.blocks import StreamBlockValidationError
 
-from learning.factories import EnrolmentFactory
-from learning.models import ModuleIndexPage, ModulePage
 from learning.services import begin_module
 from scenarios.blocks import StepStreamBlock
 from scenarios.models import Attempt, ScenarioPage
 from scenarios.services import record_response, walk
 
-
-def choice(text, leads_to, *, correct=False, consequence="Something happens."):
-    return {
-        "text": text,
-        "correct": correct,
-        "feedback": f"Feedback on {text}.",
-        "clause_reference": "",
-        "clause_text": "",
-        "consequence": consequence,
-        "leads_to": leads_to,
-    }
-
-
-def option(text, *, correct=False):
-    return {"text": text, "correct": correct, "feedback": "Because.", "clause_reference": "", "clause_text": ""}
-
-
-BRANCHING_STEPS = [
-    (
-        "decision_point",
-        {
-            "name": "first-call",
-            "prompt": "No work mobile, and the witness must be called. What do you do?",
-            "critical": False,
-            "options": [
-                choice("Use the station landline", "landline", correct=True, consequence="The line is busy."),
-                choice("Use your own phone with 141", "end", consequence="The witness does not pick up."),
-            ],
-        },
-    ),
-    (
-        "single_choice",
-        {
-            "name": "landline",
-            "prompt": "The landline is busy. Now what?",
-            "critical": False,
-            "then": "",
-            "options": [option("Wait for it", correct=True), option("Use your own phone")],
-        },
-    ),
-    (
-        "true_false",
-        {
-            "name": "record",
-            "prompt": "You must record why you waited.",
-            "critical": False,
-            "then": "end",
-            "answer": "false",
-            "feedback_if_right": "Right.",
-            "feedback_if_wrong": "No.",
-            "clause_reference": "",
-            "clause_text": "",
-        },
-    ),
-]
+from .helpers import BRANCHING_STEPS, choice, make_branching_module
 
 
 @pytest.fixture
 def branching(demo):
-    index = ModuleIndexPage.objects.get()
-    module = index.add_child(
-        instance=ModulePage(title="Branching", slug="branching", summary="A branching module.", pass_mark=50)
-    )
-    module.save_revision().publish()
-    scenario = module.add_child(
-        instance=ScenarioPage(
-            title="The witness", slug="the-witness", narrative="<p>A witness.</p>", steps=BRANCHING_STEPS
-        )
-    )
-    scenario.save_revision().publish()
-    EnrolmentFactory(user=demo["officer"], module=module)
-    return begin_module(demo["officer"], module)
+    return begin_module(demo["officer"], make_branching_module(demo["officer"]))
 
 
 def choose(attempt: Attempt, text: str):
