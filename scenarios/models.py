@@ -13,7 +13,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from .blocks import StepStreamBlock
+from .blocks import StepStreamBlock, step_names
+from .graph import END
 
 
 class ScenarioPage(Page):
@@ -34,6 +35,38 @@ class ScenarioPage(Page):
     def serve(self, request, *args, **kwargs):
         # Officers meet scenarios inside an attempt, which the module page starts.
         return redirect(self.get_parent().url)
+
+    def preview_steps(self) -> list[dict]:
+        """Each step as an officer sees it, with every option's feedback and where it leads,
+        for the trainer's click-through preview (in-page links, so no JavaScript is needed)."""
+        names = step_names(self.steps)
+        anchor = {name: f"step-{number}" for number, name in enumerate(names, start=1)}
+        steps = []
+        for index, child in enumerate(self.steps):
+            following = names[index + 1] if index + 1 < len(names) else END
+            options = [
+                {
+                    "option": option,
+                    "anchor": f"step-{index + 1}-choice-{number}",
+                    "leads_to": anchor.get(child.value.next_step([option], following), ""),
+                }
+                for number, option in enumerate(child.value.options(), start=1)
+            ]
+            for choice in options:
+                target = choice["leads_to"]
+                choice["leads_to_label"] = f"Step {target.removeprefix('step-')}" if target else "the end"
+            steps.append(
+                {
+                    "number": index + 1,
+                    "anchor": anchor[names[index]],
+                    "kind": child.block_type,
+                    "prompt": child.value["prompt"],
+                    "critical": child.value["critical"],
+                    "multiple": child.value.multiple,
+                    "options": options,
+                }
+            )
+        return steps
 
 
 class Attempt(models.Model):

@@ -100,3 +100,18 @@ def test_editing_a_scenario_keeps_the_live_version_until_approved(client, demo):
     scenario.refresh_from_db()
     assert scenario.title == "The BATS screen"
     assert scenario.get_latest_revision_as_object().title == "The BATS screen (revised)"
+
+
+def test_the_preview_lets_a_trainer_click_through_every_choice(client, demo):
+    from .helpers import make_branching_module
+
+    make_branching_module(demo["officer"])
+    client.force_login(demo["trainer"])
+    scenario = ScenarioPage.objects.get(slug="the-witness")
+    html = client.get(f"/admin/pages/{scenario.pk}/view_draft/").content.decode()
+    assert 'href="#step-1-choice-1">Use the station landline</a>' in html
+    assert 'id="step-1-choice-1"' in html
+    assert "What happens next:</strong> The line is busy." in html
+    assert 'href="#step-2">Continue to Step 2</a>' in html  # the landline choice leads on
+    assert "The scenario ends here." in html  # the 141 choice ends it
+    assert 'id="step-3"' in html
