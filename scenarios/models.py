@@ -158,6 +158,8 @@ class Response(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["attempt", "position"], name="one_response_per_step"),
         ]
+        # The step analytics group responses by step.
+        indexes = [models.Index(fields=["scenario_id", "step_id"], name="response_by_step")]
         ordering = ["position"]
 
     def __str__(self) -> str:
