@@ -427,3 +427,11 @@ def test_personal_pages_are_never_kept_by_a_browser_or_proxy(officer_client, dem
     assert "no-store" in response["Cache-Control"]
     assert "private" in response["Cache-Control"]
     assert "no-store" in officer_client.get(demo["module"].url)["Cache-Control"]
+
+
+def test_an_answer_to_a_finished_attempt_is_refused(officer_client, demo):
+    attempt = pass_module(officer_client, demo["module"])
+    response = officer_client.post(f"/attempts/{attempt.public_id}/steps/7/", {"answer": ["x"]})
+    assert response.status_code == 409
+    assert b"This attempt is finished" in response.content
+    assert Response.objects.filter(attempt=attempt).count() == 7

@@ -1,6 +1,7 @@
 """An officer takes a branching path through a scenario in the browser, with axe on every page."""
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from tests.browser.test_officer_path import assert_accessible, sign_in
@@ -13,6 +14,8 @@ def choose_and_continue(page, label: str, *, check_page) -> None:
     page.get_by_label(label, exact=True).check()
     page.get_by_role("button", name="Submit answer").click()
     expect(page.get_by_role("heading", name="Feedback on your answer")).to_be_visible()
+    # A screen reader hears the feedback first: focus has moved to its heading.
+    expect(page.locator("#feedback")).to_be_focused()
     check_page(page)
 
 
@@ -51,4 +54,15 @@ def test_the_other_branch_ends_the_scenario_at_once(transactional_db, demo, live
     expect(page.get_by_text("What happens next: The witness does not pick up.")).to_be_visible()
     page.get_by_role("link", name="See your result").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You have not passed this time")
+    assert_accessible(page)
+
+
+def test_the_step_report_is_accessible(transactional_db, demo, live_server, page):
+    make_branching_module(demo["officer"])
+    page.goto(f"{live_server.url}/admin/login/")
+    page.get_by_label("Username").fill("trainer")
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/admin/reports/scenario-steps/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Scenario steps")
     assert_accessible(page)
