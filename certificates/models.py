@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -16,6 +17,8 @@ from wagtail.admin.panels import FieldPanel, InlinePanel
 from wagtail.models import Orderable
 
 from .serials import grouped
+
+CLAUSE_NUMBER = re.compile(r"^(\d+)\.\s")
 
 
 def body_hash(body: str) -> str:
@@ -62,6 +65,14 @@ class PolicyVersion(Orderable):
 
     def __str__(self) -> str:
         return f"{self.document} v{self.version_label}"
+
+    def clauses(self) -> list[tuple[str, str]]:
+        """The body's paragraphs, each with its anchor: "clause-4" for a paragraph numbered "4.",
+        "" for a heading or an unnumbered paragraph. Feedback links to clauses by these anchors."""
+        paragraphs = [" ".join(part.split()) for part in self.body.replace("\r\n", "\n").split("\n\n")]
+        return [
+            (f"clause-{match[1]}" if (match := CLAUSE_NUMBER.match(text)) else "", text) for text in paragraphs if text
+        ]
 
     def locked_changes(self) -> list[str]:
         """The fields changed since this version was stored that may not change once

@@ -7,7 +7,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 
-from .models import Certificate
+from .models import Certificate, PolicyDocument
 from .pdf import render_pdf, verification_url
 from .serials import InvalidSerial, grouped, normalise
 from .services import certificate_verifies
@@ -46,6 +46,16 @@ def pdf(request, serial: str):
 def _verify_form_with_error(request, typed: str, error: InvalidSerial, status: int = 200):
     context = {"error": str(error), "error_summary": [("serial", str(error))], "typed": typed}
     return render(request, "certificates/verify_form.html", context, status=status)
+
+
+@login_required
+def policy(request, reference: str):
+    """A policy's version in force, clause by clause, for officers following a citation."""
+    document = get_object_or_404(PolicyDocument, reference=reference)
+    version = document.current_version()
+    if version is None:
+        raise Http404("This policy has no version in force yet.")
+    return render(request, "certificates/policy.html", {"document": document, "version": version})
 
 
 @never_cache

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.urls import reverse
 from django.utils import timezone
 from treebeard.mp_tree import MP_Node
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -123,6 +124,12 @@ class ModulePage(LoginRequiredPageMixin, Page):
     subpage_types = ["scenarios.ScenarioPage"]
 
     template = "learning/module_page.html"
+
+    def policy_url(self) -> str:
+        """Where a cited clause of this module's policy can be read; "" without a policy."""
+        if not self.policy_document_id:
+            return ""
+        return reverse("certificates:policy", args=[self.policy_document.reference])
 
     def scenario_pages(self) -> list[Page]:
         """The live scenarios of this module, in the order the trainer arranged them."""

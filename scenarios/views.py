@@ -12,6 +12,12 @@ from . import services
 from .models import Attempt
 
 
+def _policy_url(attempt: Attempt) -> str:
+    # The module page (in the learning app) knows its policy; scenarios only asks it.
+    module = attempt.module.specific
+    return module.policy_url() if hasattr(module, "policy_url") else ""
+
+
 def _own_attempt(request, public_id) -> Attempt:
     # Someone else's attempt is "not found", never "forbidden": its existence is not shown.
     return get_object_or_404(Attempt.objects.select_related("module"), public_id=public_id, user=request.user)
@@ -75,6 +81,7 @@ def step(request, public_id, position: int):
             "chosen": this_step.chosen(response.choice_ids) if response else [],
             "error": error,
             "error_summary": [("answer", error)] if error else [],
+            "policy_url": _policy_url(attempt),
         },
         status=status,
     )
@@ -89,5 +96,10 @@ def result(request, public_id):
     return render(
         request,
         "scenarios/result.html",
-        {"attempt": attempt, "review": services.review(attempt), "module": attempt.module.specific},
+        {
+            "attempt": attempt,
+            "review": services.review(attempt),
+            "module": attempt.module.specific,
+            "policy_url": _policy_url(attempt),
+        },
     )

@@ -435,3 +435,20 @@ def test_an_answer_to_a_finished_attempt_is_refused(officer_client, demo):
     assert response.status_code == 409
     assert b"This attempt is finished" in response.content
     assert Response.objects.filter(attempt=attempt).count() == 7
+
+
+def test_feedback_links_each_cited_clause_to_the_policy_in_force(officer_client, demo):
+    attempt = start(officer_client, demo["module"])
+    step = steps_in_list_order(attempt)[0]
+    officer_client.post(f"/attempts/{attempt.public_id}/steps/1/", {"answer": wrong_answers(step)})
+    feedback = officer_client.get(f"/attempts/{attempt.public_id}/steps/1/").content.decode()
+    assert 'href="/policies/MPS-UMCS-POD/#clause-4">UMCS 2.0 clause 4</a>' in feedback
+    policy = officer_client.get("/policies/MPS-UMCS-POD/").content.decode()
+    assert 'id="clause-4"' in policy
+    assert "Met policy does not permit the conduct of official policing business" in policy
+
+
+def test_the_policy_page_is_for_signed_in_people_and_known_policies(client, demo):
+    assert client.get("/policies/MPS-UMCS-POD/").status_code == 302
+    client.force_login(demo["officer"])
+    assert client.get("/policies/NO-SUCH-POLICY/").status_code == 404
