@@ -19,11 +19,15 @@ def choose_and_continue(page, label: str, *, check_page) -> None:
     check_page(page)
 
 
-def test_a_decision_takes_the_officer_down_its_branch(transactional_db, demo, live_server, page):
-    make_branching_module(demo["officer"])
-    sign_in(page, live_server.url, check_page=assert_accessible)
+def start_branching_module(page, base_url: str, officer) -> None:
+    make_branching_module(officer)
+    sign_in(page, base_url, check_page=assert_accessible)
     page.get_by_role("link", name="Branching").click()
     page.get_by_role("button", name="Start now").click()
+
+
+def test_a_decision_takes_the_officer_down_its_branch(transactional_db, demo, live_server, page):
+    start_branching_module(page, live_server.url, demo["officer"])
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "No work mobile, and the witness must be called. What do you do?"
     )
@@ -46,10 +50,7 @@ def test_a_decision_takes_the_officer_down_its_branch(transactional_db, demo, li
 
 
 def test_the_other_branch_ends_the_scenario_at_once(transactional_db, demo, live_server, page):
-    make_branching_module(demo["officer"])
-    sign_in(page, live_server.url, check_page=assert_accessible)
-    page.get_by_role("link", name="Branching").click()
-    page.get_by_role("button", name="Start now").click()
+    start_branching_module(page, live_server.url, demo["officer"])
     choose_and_continue(page, "Use your own phone with 141", check_page=assert_accessible)
     expect(page.get_by_text("What happens next: The witness does not pick up.")).to_be_visible()
     page.get_by_role("link", name="See your result").click()
