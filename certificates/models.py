@@ -66,13 +66,21 @@ class PolicyVersion(Orderable):
     def __str__(self) -> str:
         return f"{self.document} v{self.version_label}"
 
-    def clauses(self) -> list[tuple[str, str]]:
-        """The body's paragraphs, each with its anchor: "clause-4" for a paragraph numbered "4.",
-        "" for a heading or an unnumbered paragraph. Feedback links to clauses by these anchors."""
+    def clauses(self) -> list[tuple[str, str, bool]]:
+        """The body's paragraphs as (anchor, text, is_heading). A paragraph numbered "4." is
+        anchored "clause-4" (the first of that number, so anchors stay unique); a short line
+        with no full stop is a heading. Feedback links to clauses by these anchors."""
         paragraphs = [" ".join(part.split()) for part in self.body.replace("\r\n", "\n").split("\n\n")]
-        return [
-            (f"clause-{match[1]}" if (match := CLAUSE_NUMBER.match(text)) else "", text) for text in paragraphs if text
-        ]
+        seen: set[str] = set()
+        result = []
+        for text in filter(None, paragraphs):
+            match = CLAUSE_NUMBER.match(text)
+            anchor = f"clause-{match[1]}" if match else ""
+            if anchor in seen:
+                anchor = ""
+            seen.add(anchor)
+            result.append((anchor, text, not match and len(text) <= 120 and not text.endswith(".")))
+        return result
 
     def locked_changes(self) -> list[str]:
         """The fields changed since this version was stored that may not change once

@@ -299,6 +299,13 @@ class StepAnalyticsView(ReportView):
         "most_chosen_wrong_count": "Times chosen",
     }
 
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        # Trainers write the prompts and options: never let a spreadsheet run one as a formula.
+        if export_format == self.FORMAT_CSV and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+            return "'" + value
+        return value
+
     def dispatch(self, request, *args, **kwargs):
         # Raised inside the admin, PermissionDenied becomes Wagtail's "no permission" redirect.
         if not request.user.has_perm(PERMISSION):

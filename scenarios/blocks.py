@@ -30,9 +30,11 @@ class Option:
 
 
 class OptionBlock(blocks.StructBlock):
-    text = blocks.CharBlock(max_length=300, help_text="What the officer could do or say.")
+    text = blocks.CharBlock(max_length=300, required_on_save=True, help_text="What the officer could do or say.")
     correct = blocks.BooleanBlock(required=False, help_text="Tick if this is a right answer.")
-    feedback = blocks.TextBlock(help_text="Shown after the officer chooses this option: say why.")
+    feedback = blocks.TextBlock(
+        required_on_save=True, help_text="Shown after the officer chooses this option: say why."
+    )
     clause_reference = blocks.CharBlock(
         required=False, max_length=120, help_text="The policy clause this feedback rests on, e.g. 'UMCS 2.0 clause 4'."
     )
@@ -45,10 +47,12 @@ class OptionBlock(blocks.StructBlock):
 
 class DecisionOptionBlock(OptionBlock):
     consequence = blocks.TextBlock(
-        help_text="What happens next in the story because of this choice, told to the officer."
+        required_on_save=True,
+        help_text="What happens next in the story because of this choice, told to the officer.",
     )
     leads_to = blocks.CharBlock(
         max_length=50,
+        required_on_save=True,
         help_text=f"The name of the step this choice leads to, or “{END}” to finish the scenario.",
     )
 
@@ -68,10 +72,10 @@ class StepValue(blocks.StructValue):
                 text=item.value["text"],
                 correct=bool(item.value["correct"]),
                 feedback=item.value["feedback"],
-                clause_reference=item.value["clause_reference"],
-                clause_text=item.value["clause_text"],
-                consequence=item.value.get("consequence", ""),
-                leads_to=item.value.get("leads_to", "").strip(),
+                clause_reference=item.value["clause_reference"] or "",
+                clause_text=item.value["clause_text"] or "",
+                consequence=item.value.get("consequence") or "",
+                leads_to=(item.value.get("leads_to") or "").strip() or END,
             )
             for item in self["options"].bound_blocks
         ]
@@ -94,7 +98,7 @@ class DecisionValue(StepValue):
         return tuple(option.leads_to for option in self.options())
 
     def next_step(self, chosen: list[Option], following: str) -> str:
-        return chosen[0].leads_to
+        return chosen[0].leads_to if chosen else END
 
 
 class TrueFalseValue(StepValue):
@@ -127,7 +131,9 @@ class BaseStepBlock(blocks.StructBlock):
         max_length=50,
         help_text="A short name for this step, e.g. “call-back”. Needed only when a choice leads here.",
     )
-    prompt = blocks.TextBlock(help_text="The situation at this step and the question, in the second person.")
+    prompt = blocks.TextBlock(
+        required_on_save=True, help_text="The situation at this step and the question, in the second person."
+    )
     critical = blocks.BooleanBlock(
         required=False,
         help_text="A wrong answer here fails the module whatever the score (bright-line rules).",
@@ -204,8 +210,8 @@ class MultipleResponseBlock(OptionsStepBlock):
 
 class TrueFalseBlock(LinearStepBlock):
     answer = blocks.ChoiceBlock(choices=[("true", "True"), ("false", "False")], default="false")
-    feedback_if_right = blocks.TextBlock()
-    feedback_if_wrong = blocks.TextBlock()
+    feedback_if_right = blocks.TextBlock(required_on_save=True)
+    feedback_if_wrong = blocks.TextBlock(required_on_save=True)
     clause_reference = blocks.CharBlock(required=False, max_length=120)
     clause_text = blocks.TextBlock(required=False)
 

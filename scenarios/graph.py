@@ -45,7 +45,7 @@ def reachability(nodes: Sequence[Node]) -> tuple[set[str], set[str]]:
     can be reached (``END`` included)."""
     if not nodes:
         return set(), {END}
-    names = {node.name for node in nodes}
+    names = {node.name for node in nodes if node.name != END}
     forward = {node.name: [t for t in node.leads_to if t in names or t == END] for node in nodes}
     backward: dict[str, list[str]] = {}
     for source, targets in forward.items():
@@ -62,6 +62,8 @@ def problems(nodes: Sequence[Node]) -> list[tuple[int, str]]:
     found: list[tuple[int, str]] = []
     seen_names: set[str] = set()
     for index, node in enumerate(nodes):
+        if node.name.casefold() == END:
+            found.append((index, f"{node.describe()} is named “{END}”, which is kept for finishing the scenario."))
         if node.name in seen_names:
             found.append((index, f"{node.describe()} has the same name as an earlier step."))
         seen_names.add(node.name)

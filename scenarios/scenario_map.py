@@ -83,6 +83,9 @@ def layout(nodes: list[Node]) -> ScenarioMap:
     for row_number in sorted(rows):
         row = rows[row_number]
         for column, node in enumerate(row):
+            # A legacy draft may repeat a name; the first step of that name is drawn.
+            if node.name in boxes:
+                continue
             boxes[node.name] = Box(
                 node=node,
                 x=MARGIN + column * (BOX_WIDTH + GAP_X),
@@ -127,9 +130,12 @@ def layout(nodes: list[Node]) -> ScenarioMap:
 def _path(start: Box, end: Box) -> str:
     x1, y1 = start.x + BOX_WIDTH // 2, start.y + BOX_HEIGHT
     x2 = end.x + BOX_WIDTH // 2
-    if end.y > start.y:
+    if end.y == start.y + BOX_HEIGHT + GAP_Y:  # to the next row: a straight arrow
         return f"M{x1},{y1} L{x2},{end.y}"
-    # Back to an earlier step (a loop): curve round the right-hand side.
+    if start is end:  # back to itself: a small loop on the right
+        x, y = start.x + BOX_WIDTH, start.y + BOX_HEIGHT // 2
+        return f"M{x},{y - 12} c{GAP_X},-20 {GAP_X},44 0,24"
+    # Past other rows, or back up (a loop): curve round the right-hand side so no box hides it.
     side = max(start.x, end.x) + BOX_WIDTH + GAP_X // 2
     x1, y1 = start.x + BOX_WIDTH, start.y + BOX_HEIGHT // 2
     x2, y2 = end.x + BOX_WIDTH, end.y + BOX_HEIGHT // 2

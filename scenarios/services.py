@@ -23,6 +23,9 @@ from .graph import END
 from .models import Attempt, PinnedScenario, Response
 from .signals import attempt_finished
 
+# However a scenario loops, an attempt ends after this many answers.
+MAX_STEPS = 200
+
 
 class AttemptError(Exception):
     """A request the attempt cannot accept. ``str(error)`` is safe to show the officer."""
@@ -179,7 +182,7 @@ def _advance(scenarios: list[_Scenario], place: tuple[int, int], chosen: list[Op
     scenario = scenarios[scenario_index]
     following = scenario.names[step_index + 1] if step_index + 1 < len(scenario.names) else END
     target = scenario.steps[step_index].value.next_step(chosen, following)
-    if target in scenario.names:
+    if target != END and target in scenario.names:
         return scenario_index, scenario.names.index(target)
     # The scenario ends (validation on publish makes every other target a real step).
     return (scenario_index + 1, 0) if scenario_index + 1 < len(scenarios) else None
@@ -194,11 +197,14 @@ def walk(attempt: Attempt) -> Walk:
     place: tuple[int, int] | None = (0, 0) if scenarios else None
     answered: list[Step] = []
     for response in attempt.responses.order_by("position"):
-        if place is None:
+        if place is None or len(answered) >= MAX_STEPS:
+            place = None
             break
         step = _step(attempt, scenarios, place, len(answered) + 1)
         answered.append(step)
         place = _advance(scenarios, place, step.chosen(response.choice_ids))
+    if len(answered) >= MAX_STEPS:
+        place = None  # an officer going round a loop for ever still reaches a result
     current = None if place is None or attempt.is_finished else _step(attempt, scenarios, place, len(answered) + 1)
     attempt._walk = Walk(answered, current)
     return attempt._walk
@@ -235,7 +241,7 @@ def start_attempt(
     in_progress = Attempt.objects.filter(user=user, module=module, status=Attempt.Status.IN_PROGRESS).first()
     if in_progress:
         return in_progress
-    plan = [scenario for scenario in scenarios if scenario.live_revision_id]
+    plan = [scenario for scenario in scenarios if scenario.live_revision_id and len(scenario.steps)]
     if not plan:
         raise NothingToAttempt("This module has no scenarios yet. Please try again later.")
     made = Attempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"] or 0

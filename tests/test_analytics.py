@@ -382,3 +382,18 @@ def test_the_query_count_does_not_grow_with_the_number_of_attempts(demo, trainer
 
     assert Attempt.objects.count() == 6
     assert with_six == with_two
+
+
+def test_a_prompt_that_looks_like_a_formula_is_exported_as_text(trainer, demo):
+    from learning.services import begin_module
+    from scenarios.services import record_response, walk
+
+    scenario = ScenarioPage.objects.get(slug="after-the-arrest")
+    scenario.steps[0].value["prompt"] = '=HYPERLINK("http://example.invalid")'
+    scenario.save_revision().publish()
+    attempt = begin_module(demo["officer"], demo["module"])
+    step = walk(attempt).current
+    record_response(attempt, step.position, [step.options[0].id])
+    response = trainer.get("/admin/reports/scenario-steps/", {"export": "csv"})
+    body = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK" in body

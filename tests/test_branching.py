@@ -81,3 +81,27 @@ def test_the_demo_scenarios_are_well_formed(demo):
     block = StepStreamBlock()
     for scenario in ScenarioPage.objects.all():
         block.clean(scenario.steps)
+
+
+def test_an_endless_loop_still_reaches_a_result(demo):
+    from scenarios import services
+
+    loop = [
+        (
+            "decision_point",
+            {
+                "name": "again",
+                "prompt": "Try again?",
+                "critical": False,
+                "options": [choice("Again", "again", correct=True), choice("Stop", "end")],
+            },
+        )
+    ]
+    module = make_branching_module(demo["officer"])
+    scenario = ScenarioPage.objects.get(slug="the-witness")
+    scenario.steps = loop
+    scenario.save_revision().publish()
+    attempt = begin_module(demo["officer"], module)
+    for _ in range(services.MAX_STEPS):
+        choose(attempt, "Again")
+    assert Attempt.objects.get(pk=attempt.pk).is_finished

@@ -76,3 +76,8 @@ def test_a_loop_with_no_way_out_is_reported():
 def test_two_steps_with_one_name_are_reported():
     nodes = [Node("a", ("a2",), label="Step 1"), Node("a", (END,), label="Step 2"), Node("a2", (END,))]
     assert any("same name" in message for _, message in problems(nodes))
+
+
+def test_a_step_may_not_be_named_end():
+    nodes = [Node("a", ("end",), label="Step 1"), Node("end", ("end",), label="Step 2 (“end”)")]
+    assert any("kept for finishing" in message for _, message in problems(nodes))
