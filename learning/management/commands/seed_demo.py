@@ -56,9 +56,9 @@ PEOPLE = [
 ROLES = [
     ("officer", "Officer: takes the module (assigned, due in 28 days)"),
     ("manager", "Line manager of the officer; also assigned the module"),
-    ("trainer", "Trainer: authors scenarios in the Wagtail admin"),
-    ("policyowner", "Policy owner: approves and publishes"),
-    ("hr", "HR: sees completion"),
+    ("trainer", "Trainer: writes scenarios in the Wagtail admin and submits them for approval"),
+    ("policyowner", "Policy owner: approves scenario changes; manages policies"),
+    ("hr", "HR: Wagtail admin access (completion reports come next)"),
     ("admin", "Administrator: everything"),
 ]
 
