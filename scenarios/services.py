@@ -197,8 +197,7 @@ def walk(attempt: Attempt) -> Walk:
     place: tuple[int, int] | None = (0, 0) if scenarios else None
     answered: list[Step] = []
     for response in attempt.responses.order_by("position"):
-        if place is None or len(answered) >= MAX_STEPS:
-            place = None
+        if place is None:
             break
         step = _step(attempt, scenarios, place, len(answered) + 1)
         answered.append(step)
