@@ -254,12 +254,17 @@ def step_names(stream) -> list[str]:
     return [(child.value.get("name") or "").strip() or f"#{child.id}" for child in stream]
 
 
+def following_step(names: list[str], index: int) -> str:
+    """The name of the step after the one at ``index`` in the list; ``END`` after the last."""
+    return names[index + 1] if index + 1 < len(names) else END
+
+
 def graph_nodes(stream) -> list[Node]:
     """The scenario's steps as graph nodes, for checking and drawing its shape."""
     names = step_names(stream)
     nodes = []
     for index, child in enumerate(stream):
-        following = names[index + 1] if index + 1 < len(names) else END
+        following = following_step(names, index)
         label = f"Step {index + 1}" + (f" (“{child.value['name']}”)" if child.value.get("name") else "")
         nodes.append(
             Node(

@@ -13,7 +13,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 
-from .blocks import StepStreamBlock, step_names
+from .blocks import StepStreamBlock, following_step, step_names
 from .graph import END
 
 
@@ -40,25 +40,26 @@ class ScenarioPage(Page):
         """Each step as an officer sees it, with every option's feedback and where it leads,
         for the trainer's click-through preview (in-page links, so no JavaScript is needed)."""
         names = step_names(self.steps)
-        anchor = {name: f"step-{number}" for number, name in enumerate(names, start=1)}
+        number_of = {name: number for number, name in enumerate(names, start=1)}
         steps = []
         for index, child in enumerate(self.steps):
-            following = names[index + 1] if index + 1 < len(names) else END
-            options = [
-                {
-                    "option": option,
-                    "anchor": f"step-{index + 1}-choice-{number}",
-                    "leads_to": anchor.get(child.value.next_step([option], following), ""),
-                }
-                for number, option in enumerate(child.value.options(), start=1)
-            ]
-            for choice in options:
-                target = choice["leads_to"]
-                choice["leads_to_label"] = f"Step {target.removeprefix('step-')}" if target else "the end"
+            options = []
+            for number, option in enumerate(child.value.options(), start=1):
+                target = child.value.next_step([option], following_step(names, index))
+                # As in the engine, "end" finishes the scenario even if a step bears that name.
+                target_number = number_of.get(target) if target != END else None
+                options.append(
+                    {
+                        "option": option,
+                        "anchor": f"step-{index + 1}-choice-{number}",
+                        "leads_to": f"step-{target_number}" if target_number else "",
+                        "leads_to_label": f"Step {target_number}" if target_number else "the end",
+                    }
+                )
             steps.append(
                 {
                     "number": index + 1,
-                    "anchor": anchor[names[index]],
+                    "anchor": f"step-{index + 1}",
                     "kind": child.block_type,
                     "prompt": child.value["prompt"],
                     "critical": child.value["critical"],

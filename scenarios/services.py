@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from wagtail.models import Page
 
-from .blocks import Option, step_names
+from .blocks import Option, following_step, step_names
 from .graph import END
 from .models import Attempt, PinnedScenario, Response
 from .signals import attempt_finished
@@ -180,8 +180,7 @@ def _advance(scenarios: list[_Scenario], place: tuple[int, int], chosen: list[Op
     """Where the attempt goes after answering the step at ``place`` with ``chosen``."""
     scenario_index, step_index = place
     scenario = scenarios[scenario_index]
-    following = scenario.names[step_index + 1] if step_index + 1 < len(scenario.names) else END
-    target = scenario.steps[step_index].value.next_step(chosen, following)
+    target = scenario.steps[step_index].value.next_step(chosen, following_step(scenario.names, step_index))
     if target != END and target in scenario.names:
         return scenario_index, scenario.names.index(target)
     # The scenario ends (validation on publish makes every other target a real step).
