@@ -44,6 +44,22 @@ class PolicyDocument(ClusterableModel):
         """The version in force today: the latest that has taken effect."""
         return self.versions.filter(effective_date__lte=timezone.localdate()).order_by("-effective_date", "-pk").first()
 
+    def versions_in_force(self) -> list[PolicyVersion]:
+        """Every version that has taken effect, newest first."""
+        return list(self.versions.filter(effective_date__lte=timezone.localdate()).order_by("-effective_date", "-pk"))
+
+
+def still_binding(versions_newest_first: list[PolicyVersion]) -> list[PolicyVersion]:
+    """The versions an attestation to which still counts: the version in force and the ones
+    before it back to the last material change. A minor change asks nobody to attest again;
+    a material one makes every earlier attestation out of date."""
+    binding = []
+    for version in versions_newest_first:
+        binding.append(version)
+        if version.material:
+            break
+    return binding
+
 
 class PolicyVersion(Orderable):
     """One wording of a policy. Its body hash is fixed when it is first saved."""
@@ -53,10 +69,21 @@ class PolicyVersion(Orderable):
     effective_date = models.DateField()
     body = models.TextField(help_text="The policy text. Separate paragraphs with a blank line.")
     statement = models.TextField(help_text="The attestation statement the officer confirms.")
+    material = models.BooleanField(
+        default=True,
+        help_text="A material change asks everyone who attested to an earlier version to read this one and "
+        "attest again. Untick for a minor change (wording, links) that needs no new attestation.",
+    )
     body_sha256 = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    panels = [FieldPanel("version_label"), FieldPanel("effective_date"), FieldPanel("body"), FieldPanel("statement")]
+    panels = [
+        FieldPanel("version_label"),
+        FieldPanel("effective_date"),
+        FieldPanel("material"),
+        FieldPanel("body"),
+        FieldPanel("statement"),
+    ]
 
     class Meta(Orderable.Meta):
         constraints = [
@@ -91,14 +118,16 @@ class PolicyVersion(Orderable):
         changed = []
         if body_hash(stored.body) != body_hash(self.body):
             changed.append("body")
-        changed += [name for name in ("statement", "effective_date") if getattr(stored, name) != getattr(self, name)]
+        changed += [
+            name for name in ("statement", "effective_date", "material") if getattr(stored, name) != getattr(self, name)
+        ]
         return changed
 
     def clean(self):
         if self.locked_changes():
             raise ValidationError(
-                "People have attested to this version, so its text, statement and effective date cannot "
-                "change. Add a new version instead."
+                "People have attested to this version, so its text, statement, effective date and "
+                "whether it is a material change are fixed. Add a new version instead."
             )
 
     def save(self, *args, **kwargs):
@@ -211,9 +240,12 @@ class Certificate(models.Model):
 
     @property
     def current_state(self) -> str:
-        """valid, expired, superseded or revoked, as a verifier should read it today."""
+        """valid, expired, superseded or revoked, as a verifier should read it today. A
+        certificate is superseded once a material change to its policy takes effect."""
         if self.status != self.Status.VALID:
             return self.status
         if self.expires_on < timezone.localdate():
             return "expired"
+        if self.policy_version not in still_binding(self.policy_version.document.versions_in_force()):
+            return self.Status.SUPERSEDED
         return "valid"

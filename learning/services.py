@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from certificates.models import Attestation, Certificate, PolicyVersion
+from certificates.models import Attestation, Certificate, PolicyVersion, still_binding
 from certificates.services import AlreadyAttested, Context, attest, issue_certificate
 from scenarios.models import Attempt
 from scenarios.services import start_attempt
@@ -44,6 +44,12 @@ class ModuleProgress:
     attestation: Attestation | None
     certificate: Certificate | None
     attempts_made: int
+    earlier_attestation: Attestation | None = None
+
+    @property
+    def reattest(self) -> bool:
+        """Attested to an earlier version, and a material change has taken effect since."""
+        return self.earlier_attestation is not None and self.can_attest
 
     @property
     def complete(self) -> bool:
@@ -70,23 +76,52 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
         else []
     )
     enrolment = current_enrolment(user, module) if user.is_authenticated else None
-    version = module.policy_document.current_version() if module.policy_document_id else None
-    attestation = (
-        Attestation.objects.filter(user=user, policy_version=version).first()
-        if version and user.is_authenticated
-        else None
+    in_force = module.policy_document.versions_in_force() if module.policy_document_id else []
+    own = (
+        list(Attestation.objects.filter(user=user, policy_version__document_id=module.policy_document_id))
+        if in_force and user.is_authenticated
+        else []
     )
+    binding = {version.pk for version in still_binding(in_force)}
+    attestation = max((row for row in own if row.policy_version_id in binding), key=_pk, default=None)
     certificate = Certificate.objects.filter(attestation=attestation).first() if attestation else None
     return ModuleProgress(
         enrolment=enrolment,
         attempt_in_progress=next((a for a in attempts if not a.is_finished), None),
         last_finished=next((a for a in attempts if a.is_finished), None),
         passed_attempt=next((a for a in attempts if a.passed), None),
-        policy_version=version,
+        policy_version=in_force[0] if in_force else None,
         attestation=attestation,
         certificate=certificate,
         attempts_made=len(attempts),
+        earlier_attestation=None if attestation else max(own, key=_pk, default=None),
     )
+
+
+def _pk(row) -> int:
+    return row.pk
+
+
+def reattestations_due(user, enrolments) -> dict[int, PolicyVersion]:
+    """For each completed enrolment whose policy has changed materially since the person
+    attested, the version they must now attest to, keyed by enrolment id. Three queries
+    however many enrolments there are."""
+    complete = [e for e in enrolments if e.status == Enrolment.Status.COMPLETE and e.module.policy_document_id]
+    if not complete:
+        return {}
+    documents = {e.module.policy_document_id for e in complete}
+    in_force: dict[int, list[PolicyVersion]] = {}
+    for version in PolicyVersion.objects.filter(
+        document_id__in=documents, effective_date__lte=timezone.localdate()
+    ).order_by("-effective_date", "-pk"):
+        in_force.setdefault(version.document_id, []).append(version)
+    attested = set(Attestation.objects.filter(user=user).values_list("policy_version_id", flat=True))
+    due = {}
+    for enrolment in complete:
+        versions = in_force.get(enrolment.module.policy_document_id, [])
+        if versions and not attested & {version.pk for version in still_binding(versions)}:
+            due[enrolment.pk] = versions[0]
+    return due
 
 
 @transaction.atomic
@@ -145,6 +180,8 @@ def attest_to_module(
     progress = module_progress(user, module)
     if progress.enrolment is None:
         raise NotEnrolled("This module has not been assigned to you.")
+    if progress.complete:  # a replayed form, or a second tab
+        return AttestationOutcome(certificate=progress.certificate, already_attested=True)
     if progress.passed_attempt is None or progress.policy_version is None:
         raise NotReadyToAttest("Pass the module's scenarios before you attest to the policy.")
     if shown_body_sha256 != progress.policy_version.body_sha256:
@@ -167,7 +204,9 @@ def attest_to_module(
 
 
 def _complete(enrolment: Enrolment, certificate: Certificate) -> None:
-    if enrolment.status != Enrolment.Status.COMPLETE:
+    """Mark the enrolment complete with its certificate; a re-attestation's newer certificate
+    replaces the one the enrolment pointed to."""
+    if enrolment.status != Enrolment.Status.COMPLETE or enrolment.certificate_serial != certificate.serial:
         enrolment.status = Enrolment.Status.COMPLETE
         enrolment.completed_at = certificate.issued_at
         enrolment.certificate_serial = certificate.serial

@@ -21,6 +21,7 @@ from .services import (
     attest_to_module,
     begin_module,
     module_progress,
+    reattestations_due,
 )
 
 
@@ -36,6 +37,10 @@ def dashboard(request):
             "module__title",
         )
     )
+    enrolments = list(enrolments)
+    reattest = reattestations_due(request.user, enrolments)
+    for enrolment in enrolments:
+        enrolment.reattest_version = reattest.get(enrolment.pk)
     return render(request, "learning/dashboard.html", {"enrolments": enrolments})
 
 

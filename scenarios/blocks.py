@@ -65,6 +65,9 @@ class StepValue(blocks.StructValue):
     multiple = False
     shuffle = True
 
+    def topic_tags(self) -> list[str]:
+        return [tag.strip() for tag in (self.get("topics") or "").split(",") if tag.strip()]
+
     def options(self) -> list[Option]:
         return [
             Option(
@@ -137,6 +140,11 @@ class BaseStepBlock(blocks.StructBlock):
     critical = blocks.BooleanBlock(
         required=False,
         help_text="A wrong answer here fails the module whatever the score (bright-line rules).",
+    )
+    topics = blocks.CharBlock(
+        required=False,
+        max_length=200,
+        help_text="The topics this step teaches, separated by commas, e.g. “withholding-141, landline-or-radio”.",
     )
 
 

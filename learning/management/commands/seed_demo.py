@@ -1,9 +1,14 @@
 """Create the demo force: org units, one account per role, the policy, the module and its assignment.
 
-Safe to run again. Content that exists is kept: the module and its scenarios are created
-only once, so a trainer's edits survive. The six demo accounts are put back as described
-below, password (DEMO_PASSWORD) included, so the printed logins always work. Refuses to run
-unless the settings allow demo data (dev and test do; production does not).
+The module and its policy are loaded from ``content/contacting-the-public/`` (see
+``learning.content``). The demo tells the re-attestation story: one officer passed the module
+and attested to policy version 1.0; version 2.0 then took effect, so their dashboard asks them
+to attest again.
+
+Safe to run again. Content that exists is kept: pages and policy versions are created only
+once, so a trainer's edits survive. The demo accounts are put back as described below,
+password (DEMO_PASSWORD) included, so the printed logins always work. Refuses to run unless
+the settings allow demo data (dev and test do; production does not).
 """
 
 from __future__ import annotations
@@ -27,11 +32,14 @@ from wagtail.models import (
     WorkflowTask,
 )
 
-from certificates.models import PolicyDocument, PolicyVersion
-from learning import demo_content
+from certificates.models import Attestation, PolicyDocument
+from certificates.services import Context
+from learning.content import ContentError, install_module, install_policy, load_module
 from learning.models import Assignment, ModuleIndexPage, ModulePage, OrgUnit, User
-from learning.services import enrol_assignment
-from scenarios.models import ScenarioPage
+from learning.services import attest_to_module, begin_module, enrol_assignment
+from scenarios.services import record_response, walk
+
+DEMO_MODULE = settings.BASE_DIR / "content" / "contacting-the-public"
 
 UNITS = [
     # (code, name, parent code)
@@ -47,6 +55,7 @@ PEOPLE = [
     # username, first, last, warrant number, rank, unit, line manager, groups, superuser
     ("manager", "Alex", "Morgan", "MP200001", "Police Sergeant", "cw-response-a", None, ["Line managers"], False),
     ("officer", "Sam", "Taylor", "MP100001", "Police Constable", "cw-response-a", "manager", [], False),
+    ("reattest", "Priya", "Shah", "MP100002", "Police Constable", "cw-response-a", "manager", [], False),
     ("trainer", "Jo", "Patel", "ST300001", "Learning Designer (Band D)", "people", None, ["Trainers"], False),
     ("policyowner", "Chris", "Evans", "MP400001", "Detective Inspector", "dps", None, ["Policy owners"], False),
     ("hr", "Pat", "Lee", "ST500001", "HR Business Partner (Band C)", "people", None, ["HR"], False),
@@ -55,6 +64,7 @@ PEOPLE = [
 
 ROLES = [
     ("officer", "Officer: takes the module (assigned, due in 28 days)"),
+    ("reattest", "Officer who attested to policy v1.0; v2.0 has taken effect, so they are asked to attest again"),
     ("manager", "Line manager of the officer; also assigned the module"),
     ("trainer", "Trainer: writes scenarios in the Wagtail admin and submits them for approval"),
     ("policyowner", "Policy owner: approves scenario changes; manages policies"),
@@ -72,14 +82,21 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo data is only for development and test settings: it creates accounts with a published password."
             )
+        try:
+            content = load_module(DEMO_MODULE)
+        except ContentError as error:
+            raise CommandError(f"The demo module's content is not valid: {error}") from error
         units = self._units()
         groups = self._groups()
         people = self._people(units, groups)
-        policy = self._policy()
-        module = self._module(policy)
+        # The first policy version only, so the returning officer can attest to it while it is in force.
+        policy = install_policy(content.policy, through=content.policy.versions[0].label)
+        module = install_module(content, self._index(), policy)
         self._page_permissions(groups, module.get_parent())
         self._approval_workflow(groups["Policy owners"], module.get_parent())
         self._assign(module, units["cw-response-a"], people["hr"])
+        self._attested_to_first_version(people["reattest"], module, policy)
+        install_policy(content.policy)  # then every later version takes effect
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
         for username, role in ROLES:
@@ -152,24 +169,7 @@ class Command(BaseCommand):
             people[username] = person
         return people
 
-    def _policy(self) -> PolicyDocument:
-        document, _ = PolicyDocument.objects.get_or_create(
-            reference=demo_content.POLICY["reference"],
-            defaults={"title": demo_content.POLICY["title"], "owner": demo_content.POLICY["owner"]},
-        )
-        for version in demo_content.VERSIONS:
-            PolicyVersion.objects.get_or_create(
-                document=document,
-                version_label=version["version_label"],
-                defaults={
-                    "effective_date": datetime.date.fromisoformat(version["effective_date"]),
-                    "body": version["body"],
-                    "statement": version["statement"],
-                },
-            )
-        return document
-
-    def _module(self, policy: PolicyDocument) -> ModulePage:
+    def _index(self) -> ModuleIndexPage:
         index = ModuleIndexPage.objects.first()
         if index is None:
             root = Page.get_first_root_node() or self._root_page()
@@ -182,17 +182,27 @@ class Command(BaseCommand):
             )
             if old_home and old_home.specific_class is Page:
                 old_home.delete()  # Wagtail's placeholder welcome page
-        module = ModulePage.objects.filter(slug=demo_content.MODULE["slug"]).first()
-        if module is not None:
-            return module  # trainers may have changed it since: leave it as it is
-        module = index.add_child(
-            instance=ModulePage(**demo_content.MODULE, policy_document=policy, certificate_validity_months=12)
+        return index
+
+    def _attested_to_first_version(self, person: User, module: ModulePage, policy: PolicyDocument) -> None:
+        """The person passes the module with every answer right and attests to the version in
+        force, through the same services an officer's browser uses. Done once: never when they
+        have attested to this policy before, or when a later version is already in force."""
+        version = policy.current_version()
+        if version is None or Attestation.objects.filter(user=person, policy_version__document=policy).exists():
+            return
+        if version != policy.versions.order_by("effective_date", "pk").first():
+            return
+        attempt = begin_module(person, module)
+        while (step := walk(attempt).current) is not None:
+            record_response(attempt, step.position, sorted(step.correct_ids))
+        attest_to_module(
+            person,
+            module,
+            person.get_full_name(),
+            Context(user_agent="seed_demo"),
+            shown_body_sha256=version.body_sha256,
         )
-        module.save_revision().publish()
-        for scenario in demo_content.SCENARIOS:
-            page = module.add_child(instance=ScenarioPage(**scenario))
-            page.save_revision().publish()
-        return module
 
     def _root_page(self) -> Page:
         """Wagtail's migrations make the root page; a flushed database has none."""
