@@ -228,7 +228,7 @@ class ScenarioContent:
     title: str
     slug: str
     narrative: str  # HTML
-    steps: list[dict]  # the StreamField's raw data: [{"type": ..., "value": {...}}]
+    steps: list[dict]  # the StreamField's stored data: [{"type": ..., "value": {...}, "id": ...}]
 
     def topics(self) -> set[str]:
         return {tag.strip() for step in self.steps for tag in step["value"]["topics"].split(",") if tag.strip()}
@@ -266,6 +266,12 @@ def _step(table: _Table, policy: PolicyContent, version: VersionContent, topics:
     if kind not in STEP_TYPES:
         raise table.error("type", f"“{kind}” is not a step type (expected one of: {', '.join(STEP_TYPES)})")
     common = ("type", "name", "topics", "prompt", "critical")
+    if kind == "true_false":
+        table.only(*common, "then", "answer", "feedback_if_right", "feedback_if_wrong", "clause")
+    elif kind == "decision_point":
+        table.only(*common, "options")
+    else:
+        table.only(*common, "options", "then")
     tags = table.texts("topics")
     for tag in tags:
         if tag not in topics:
@@ -277,7 +283,6 @@ def _step(table: _Table, policy: PolicyContent, version: VersionContent, topics:
         "topics": ", ".join(tags),
     }
     if kind == "true_false":
-        table.only(*common, "then", "answer", "feedback_if_right", "feedback_if_wrong", "clause")
         if "answer" not in table.data:
             raise table.error("answer", "is missing: write answer = true or answer = false")
         value |= {
@@ -288,9 +293,7 @@ def _step(table: _Table, policy: PolicyContent, version: VersionContent, topics:
             **_citation(table, policy, version),
         }
     else:
-        linear = kind != "decision_point"
-        table.only(*common, "options", *(("then",) if linear else ()))
-        if linear:
+        if kind != "decision_point":
             value["then"] = table.text("then", required=False, max_length=50)
         value["options"] = [_option(option, kind, policy, version) for option in table.tables("options", "option")]
     return {"type": kind, "value": value}
@@ -328,7 +331,7 @@ def load_scenario(path: Path, policy: PolicyContent, topics: dict[str, str]) -> 
     # branching (every step reachable, every path finishes, every destination exists).
     block = ScenarioPage._meta.get_field("steps").stream_block
     try:
-        block.clean(block.to_python(steps))
+        cleaned = block.clean(block.to_python(steps))
     except ValidationError as error:
         where, message = _block_errors(error)[0]
         raise ContentError(path, where, message) from None
@@ -337,7 +340,8 @@ def load_scenario(path: Path, policy: PolicyContent, topics: dict[str, str]) -> 
         title=table.text("title", max_length=255),
         slug=table.slug("slug"),
         narrative=paragraphs_html(table.text("narrative")),
-        steps=steps,
+        # As the page stores it, with an id on every step and option: answers refer to them.
+        steps=block.get_prep_value(cleaned),
     )
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
+from django.utils.html import escape
 
 from certificates.models import Certificate, PolicyDocument, PolicyVersion
 from learning.content import ContentError, install_module, install_policy, load_module
@@ -152,7 +153,7 @@ def test_a_wrong_answer_on_a_critical_step_fails_the_module_whatever_the_score(c
     assert attempt.score_percent >= demo["module"].pass_mark
     assert not attempt.passed
     page = client.get(f"/attempts/{attempt.public_id}/result/").content.decode()
-    assert "must be answered correctly" in page or "critical" in page.lower()
+    assert "a rule that must never be broken" in page
 
 
 # Loading content: malformed files are refused with the file and the field named
@@ -172,6 +173,7 @@ def edit(path: Path, old: str, new: str, count: int = 1) -> None:
 
 
 ARREST = "scenarios/01-after-the-arrest.toml"
+BATS = "scenarios/04-the-bats-screen.toml"
 
 
 @pytest.mark.parametrize(
@@ -187,7 +189,7 @@ ARREST = "scenarios/01-after-the-arrest.toml"
         (ARREST, 'type = "true_false"', 'type = "essay"', "step 2, “type”: “essay” is not a step type"),
         (ARREST, "answer = false", "", "step 2, “answer”: is missing"),
         (ARREST, 'policy_version = "2.0"', 'policy_version = "9.9"', "“policy_version”: “9.9” is not a version"),
-        (ARREST, 'slug = "after-the-arrest"', 'slug = "the-bats-screen"', "“slug”: “the-bats-screen” is also"),
+        (BATS, 'slug = "the-bats-screen"', 'slug = "after-the-arrest"', "“slug”: “after-the-arrest” is also"),
         (ARREST, 'slug = "after-the-arrest"', 'slug = "After the arrest"', "“slug”: “After the arrest” must be"),
         ("module.toml", "pass_mark = 80", "pass_mark = 0", "“pass_mark”: must be between 1 and 100, not 0"),
         ("module.toml", "estimated_minutes = 25", "", "“estimated_minutes”: is missing"),
@@ -204,15 +206,14 @@ def test_a_malformed_file_is_refused_naming_the_file_and_the_field(db, content, 
 
 
 def test_two_right_answers_on_a_single_choice_step_are_refused(db, content):
-    scenario = next((content / "scenarios").glob("02-*.toml"))
-    text = scenario.read_text()
-    # Make every option of the file right: a single-choice step then has more than one.
-    scenario.write_text(re.sub(r"(\[\[steps\.options\]\]\n)", r"\1correct = true\n", text).replace(
-        "correct = true\ncorrect = true", "correct = true"
-    ))
+    edit(
+        content / "scenarios/02-calling-back-a-witness.toml",
+        'text = "The call had a clear policing purpose, so using my own phone was fine."\n',
+        'text = "The call had a clear policing purpose, so using my own phone was fine."\ncorrect = true\n',
+    )
     with pytest.raises(ContentError) as error:
         load_module(content)
-    assert scenario.name in str(error.value)
+    assert "02-calling-back-a-witness.toml: step 2" in str(error.value)
     assert "Mark exactly one option as right" in str(error.value)
 
 
@@ -279,7 +280,7 @@ def test_a_trainer_finds_the_module_its_scenarios_and_both_policy_versions(clien
     module = demo["module"]
     listing = client.get(f"/admin/pages/{module.pk}/").content.decode()
     for scenario in ScenarioPage.objects.child_of(module):
-        assert scenario.title in listing
+        assert escape(scenario.title) in listing
     assert client.get(f"/admin/pages/{module.pk}/edit/").status_code == 200
     client.force_login(demo["policyowner"])
     document = module.policy_document
