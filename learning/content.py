@@ -9,8 +9,8 @@ A module is a directory::
 ``load_module`` reads and checks all of it, and raises ``ContentError`` naming the file and the
 field at the first problem: nothing is written until the whole module is sound. ``install_policy``
 and ``install_module`` then create ordinary snippets and pages, once: what exists is left alone,
-so a trainer's later edits in the admin survive a second load, and an attested policy version is
-never touched.
+so a trainer's later edits in the admin survive a second load, and a stored policy version (which
+someone may have attested to) is never touched.
 """
 
 from __future__ import annotations
@@ -59,9 +59,8 @@ class _Table:
         """Refuse fields nobody reads, which are usually typing mistakes (“corect = true”)."""
         for key in self.data:
             if key not in allowed:
-                raise ContentError(
-                    self.path, self.where or "top level", f"unknown field “{key}” (expected one of: {', '.join(allowed)})"
-                )
+                message = f"unknown field “{key}” (expected one of: {', '.join(allowed)})"
+                raise ContentError(self.path, self.where or "top level", message)
 
     def text(self, key: str, *, required: bool = True, max_length: int | None = None) -> str:
         value = self.data.get(key, "")
@@ -106,8 +105,8 @@ class _Table:
 
     def texts(self, key: str) -> list[str]:
         value = self.data.get(key, [])
-        if not isinstance(value, list) or not value or not all(isinstance(item, str) and item.strip() for item in value):
-            raise self.error(key, "must be a list of one or more texts, like [\"first\", \"second\"]")
+        if not (isinstance(value, list) and value and all(isinstance(item, str) and item.strip() for item in value)):
+            raise self.error(key, 'must be a list of one or more texts, like ["first", "second"]')
         return [item.strip() for item in value]
 
     def tables(self, key: str, label: str) -> list[_Table]:
@@ -195,7 +194,8 @@ def load_policy(path: Path) -> PolicyContent:
             clause.only("number", "heading", "text")
             number = clause.number("number", low=1, high=999)
             if clauses and number <= clauses[-1].number:
-                raise clause.error("number", f"clause {number} comes after clause {clauses[-1].number}: number in order")
+                previous = clauses[-1].number
+                raise clause.error("number", f"clause {number} comes after clause {previous}: number in order")
             heading = clause.text("heading", required=False, max_length=120)
             if heading.endswith("."):
                 raise clause.error("heading", "a heading does not end with a full stop")
@@ -393,7 +393,7 @@ def load_module(directory: Path | str) -> ModuleContent:
     )
     topics = table.data.get("topics")
     if not isinstance(topics, dict) or not topics:
-        raise table.error("topics", "needs a [topics] table of tag = \"what the tag means\"")
+        raise table.error("topics", 'needs a [topics] table of tag = "what the tag means"')
     for tag, meaning in topics.items():
         if not SLUG.match(tag) or not isinstance(meaning, str) or not meaning.strip():
             raise table.error("topics", f"“{tag}” must be a lower-case, hyphenated tag with a description in quotes")
@@ -405,7 +405,8 @@ def load_module(directory: Path | str) -> ModuleContent:
     seen: dict[str, Path] = {}
     for scenario in scenarios:
         if scenario.slug in seen:
-            raise ContentError(scenario.path, "“slug”", f"“{scenario.slug}” is also the slug of {seen[scenario.slug].name}")
+            other = seen[scenario.slug].name
+            raise ContentError(scenario.path, "“slug”", f"“{scenario.slug}” is also the slug of {other}")
         seen[scenario.slug] = scenario.path
     taught = set().union(*(scenario.topics() for scenario in scenarios))
     for tag in topics:
@@ -455,20 +456,19 @@ def install_policy(policy: PolicyContent, *, through: str | None = None) -> Poli
 
 
 def install_module(content: ModuleContent, index: ModuleIndexPage, document: PolicyDocument) -> ModulePage:
-    """Create and publish the module page and each scenario page not yet there. Pages that
-    exist are left as trainers last saved them."""
+    """Create and publish the module page and its scenario pages, unless the module is
+    already there: from then on trainers own it in the admin, and what they changed, added,
+    unpublished or deleted is left as they made it."""
     module = ModulePage.objects.child_of(index).filter(slug=content.slug).first()
-    if module is None:
-        module = index.add_child(instance=ModulePage(**content.page_fields(), policy_document=document))
-        module.save_revision().publish()
-    module = ModulePage.objects.get(pk=module.pk)
-    existing = set(module.get_children().values_list("slug", flat=True))
+    if module is not None:
+        return module
+    module = index.add_child(instance=ModulePage(**content.page_fields(), policy_document=document))
+    module.save_revision().publish()
     for scenario in content.scenarios:
-        if scenario.slug not in existing:
-            page = module.add_child(
-                instance=ScenarioPage(
-                    title=scenario.title, slug=scenario.slug, narrative=scenario.narrative, steps=scenario.steps
-                )
+        page = module.add_child(
+            instance=ScenarioPage(
+                title=scenario.title, slug=scenario.slug, narrative=scenario.narrative, steps=scenario.steps
             )
-            page.save_revision().publish()
-    return module
+        )
+        page.save_revision().publish()
+    return ModulePage.objects.get(pk=module.pk)

@@ -3,7 +3,7 @@
 from learning.factories import EnrolmentFactory
 from learning.models import ModuleIndexPage, ModulePage
 from scenarios.models import Attempt, ScenarioPage
-from scenarios.services import Step, walk
+from scenarios.services import Step, record_response, walk
 
 
 def right_answers(step: Step) -> list[str]:
@@ -12,6 +12,17 @@ def right_answers(step: Step) -> list[str]:
 
 def wrong_answers(step: Step) -> list[str]:
     return [next(option.id for option in step.options if not option.correct)]
+
+
+def answer_path(attempt: Attempt, answer=right_answers) -> list[Step]:
+    """Answer each step the attempt reaches through the engine, until it is finished; return
+    the steps answered. ``answer(step)`` gives the option ids to choose."""
+    answered = []
+    while (step := walk(Attempt.objects.get(pk=attempt.pk)).current) is not None:
+        record_response(attempt, step.position, answer(step))
+        answered.append(step)
+    attempt.refresh_from_db()
+    return answered
 
 
 def answer_every_step(client, attempt: Attempt, answer=right_answers) -> Attempt:

@@ -12,8 +12,8 @@ from django.core.management import CommandError, call_command
 from django.utils.html import escape
 
 from certificates.models import Certificate, PolicyDocument, PolicyVersion
-from learning.content import ContentError, install_module, install_policy, load_module
-from learning.models import Enrolment, ModuleIndexPage, ModulePage
+from learning.content import ContentError, install_policy, load_module
+from learning.models import Enrolment, ModulePage
 from scenarios.blocks import graph_nodes
 from scenarios.graph import problems
 from scenarios.models import Attempt, ScenarioPage
@@ -254,16 +254,6 @@ def test_loading_again_changes_nothing_and_keeps_a_trainers_edits(demo):
 
     assert (ScenarioPage.objects.count(), PolicyVersion.objects.count(), Attempt.objects.count()) == counts
     assert ScenarioPage.objects.get(pk=scenario.pk).title == "After the arrest (revised)"
-
-
-def test_a_new_scenario_file_is_added_to_the_module_already_there(demo, content):
-    module_content = load_module(content)
-    extra = module_content.scenarios[0]
-    extra = type(extra)(extra.path, "Another arrest", "another-arrest", extra.narrative, extra.steps)
-    module_content.scenarios.append(extra)
-    install_module(module_content, ModuleIndexPage.objects.get(), install_policy(module_content.policy))
-    assert ScenarioPage.objects.child_of(demo["module"]).filter(slug="another-arrest").exists()
-    assert ModulePage.objects.count() == 1
 
 
 def test_a_stored_policy_version_is_never_rewritten(demo, content):
