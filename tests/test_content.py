@@ -272,7 +272,16 @@ def test_a_trainer_finds_the_module_its_scenarios_and_both_policy_versions(clien
     for scenario in ScenarioPage.objects.child_of(module):
         assert escape(scenario.title) in listing
     assert client.get(f"/admin/pages/{module.pk}/edit/").status_code == 200
-    client.force_login(demo["policyowner"])
     document = module.policy_document
-    page = client.get(f"/admin/snippets/certificates/policydocument/edit/{document.pk}/").content.decode()
-    assert "1.0" in page and "2.0" in page
+    policies = client.get("/admin/snippets/certificates/policydocument/")
+    assert policies.status_code == 200 and document.title in policies.content.decode()
+    page = client.get(f"/admin/snippets/certificates/policydocument/inspect/{document.pk}/").content.decode()
+    for version in document.versions.all():
+        assert f"Version {version.version_label}" in page
+        assert escape(version.clauses()[1][1]) in page
+    assert "A material change" in page
+    # Reading is all a trainer may do with a policy.
+    edit = f"/admin/snippets/certificates/policydocument/edit/{document.pk}/"
+    assert client.post(edit, {"title": "Changed"}).status_code == 302
+    document.refresh_from_db()
+    assert document.title == "Personally owned devices and police information"

@@ -67,7 +67,7 @@ ROLES = [
     ("officer", "Officer: takes the module (assigned, due in 28 days)"),
     ("reattest", "Officer who attested to policy v1.0; v2.0 has taken effect, so they are asked to attest again"),
     ("manager", "Line manager of the officer; also assigned the module"),
-    ("trainer", "Trainer: writes scenarios in the Wagtail admin and submits them for approval"),
+    ("trainer", "Trainer: writes scenarios in the Wagtail admin, reads the policies, submits changes for approval"),
     ("policyowner", "Policy owner: approves scenario changes; manages policies"),
     ("hr", "HR: Wagtail admin access (completion reports come next)"),
     ("admin", "Administrator: everything"),
@@ -120,7 +120,7 @@ class Command(BaseCommand):
         access_admin = Permission.objects.get(content_type__app_label="wagtailadmin", codename="access_admin")
         groups = {}
         for name, codenames in [
-            ("Trainers", ["view_analytics"]),
+            ("Trainers", ["view_analytics", "view_policydocument"]),  # read the clauses they cite
             ("Policy owners", ["add_policydocument", "change_policydocument", "view_policydocument", "view_analytics"]),
             ("HR", []),
         ]:
