@@ -49,6 +49,30 @@ def attest(client, module, full_name: str):
     return client.post(f"/modules/{module.pk}/attest/", attestation_form(module, full_name))
 
 
+def certified(client, user, module):
+    """Sign ``user`` in, pass the module and attest; return their certificate."""
+    from certificates.models import Certificate
+
+    client.force_login(user)
+    pass_module(client, module)
+    attest(client, module, user.get_full_name())
+    return Certificate.objects.get(user=user, policy_version=module.policy_document.current_version())
+
+
+class WrongOnFirstCritical:
+    """An ``answer`` for ``answer_path``/``answer_every_step``: every step right except the
+    first critical one; ``wrong`` lists the steps answered wrongly."""
+
+    def __init__(self):
+        self.wrong: list[Step] = []
+
+    def __call__(self, step: Step) -> list[str]:
+        if step.critical and not self.wrong:
+            self.wrong.append(step)
+            return wrong_answers(step)
+        return right_answers(step)
+
+
 # A small branching module: a decision point whose right choice leads on to two more steps,
 # and whose wrong choice ends the scenario at once.
 

@@ -15,7 +15,7 @@ from scenarios.services import (
     steps_in_list_order,
 )
 
-from .helpers import answer_path, right_answers, wrong_answers
+from .helpers import WrongOnFirstCritical, answer_path, right_answers, wrong_answers
 
 
 @pytest.fixture
@@ -117,17 +117,10 @@ def test_the_last_answer_finishes_and_scores_the_attempt(demo, attempt):
 
 
 def test_a_wrong_critical_step_fails_the_attempt(demo, attempt):
-    wrong = []
-
-    def answer(step):
-        if step.critical and not wrong:
-            wrong.append(step)
-            return wrong_answers(step)
-        return right_answers(step)
-
+    answer = WrongOnFirstCritical()
     path = answer_path(attempt, answer)
     finished = fresh(attempt)
-    assert len(wrong) == 1
+    assert len(answer.wrong) == 1
     assert finished.score_percent == 100 * (len(path) - 1) // len(path)  # rounded down
     assert finished.score_percent >= demo["module"].pass_mark
     assert finished.critical_failed

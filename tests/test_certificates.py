@@ -11,15 +11,12 @@ from pypdf import PdfReader
 from certificates.models import Attestation, Certificate
 from certificates.services import GENESIS_HASH
 
-from .helpers import attest, pass_module
+from .helpers import attest, certified, pass_module
 
 
 @pytest.fixture
 def certificate(client, demo):
-    client.force_login(demo["officer"])
-    pass_module(client, demo["module"])
-    attest(client, demo["module"], "Sam Taylor")
-    return Certificate.objects.get(user=demo["officer"])
+    return certified(client, demo["officer"], demo["module"])
 
 
 def test_the_pdf_carries_everything_a_verifier_needs(client, certificate, settings):

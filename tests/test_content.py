@@ -18,7 +18,7 @@ from scenarios.blocks import graph_nodes
 from scenarios.graph import problems
 from scenarios.models import Attempt, ScenarioPage
 
-from .helpers import answer_every_step, attest, right_answers, wrong_answers
+from .helpers import WrongOnFirstCritical, answer_every_step, attest
 
 CONTENT = Path(settings.BASE_DIR) / "content" / "contacting-the-public"
 TOPICS = tomllib.loads((CONTENT / "module.toml").read_text())["topics"]
@@ -140,16 +140,9 @@ def test_the_module_can_be_completed_with_the_right_answers(client, demo):
 
 def test_a_wrong_answer_on_a_critical_step_fails_the_module_whatever_the_score(client, demo):
     client.force_login(demo["officer"])
-    wrong_once = []
-
-    def answer(step):
-        if step.critical and not wrong_once:
-            wrong_once.append(step)
-            return wrong_answers(step)
-        return right_answers(step)
-
+    answer = WrongOnFirstCritical()
     attempt = answer_every_step(client, start(client, demo["module"]), answer)
-    assert len(wrong_once) == 1
+    assert len(answer.wrong) == 1
     assert attempt.score_percent >= demo["module"].pass_mark
     assert not attempt.passed
     page = client.get(f"/attempts/{attempt.public_id}/result/").content.decode()

@@ -9,7 +9,15 @@ from learning.models import Enrolment
 from scenarios.models import Attempt, Response
 from scenarios.services import steps_in_list_order
 
-from .helpers import answer_every_step, attest, attestation_form, pass_module, right_answers, wrong_answers
+from .helpers import (
+    answer_every_step,
+    attest,
+    attestation_form,
+    certified,
+    pass_module,
+    right_answers,
+    wrong_answers,
+)
 
 
 @pytest.fixture
@@ -356,9 +364,7 @@ def test_a_replayed_attestation_makes_no_second_row(officer_client, demo):
 
 @pytest.fixture
 def certificate(officer_client, demo):
-    pass_module(officer_client, demo["module"])
-    attest(officer_client, demo["module"], "Sam Taylor")
-    return Certificate.objects.get(user=demo["officer"])
+    return certified(officer_client, demo["officer"], demo["module"])
 
 
 def test_the_holder_sees_their_certificate(officer_client, certificate):

@@ -10,7 +10,7 @@ from certificates.models import Attestation, Certificate, PolicyVersion
 from learning.models import Enrolment
 from learning.services import module_progress
 
-from .helpers import attest, attestation_form, pass_module
+from .helpers import attest, attestation_form, certified
 
 
 @pytest.fixture
@@ -74,10 +74,7 @@ def test_an_officer_who_never_attested_is_not_told_the_policy_changed(client, de
 
 @pytest.fixture
 def attested_to_second_version(client, demo):
-    client.force_login(demo["officer"])
-    pass_module(client, demo["module"])
-    attest(client, demo["module"], "Sam Taylor")
-    return Certificate.objects.get(user=demo["officer"])
+    return certified(client, demo["officer"], demo["module"])
 
 
 def new_version(demo, label, *, material, days_from_now=0):
