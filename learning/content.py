@@ -214,7 +214,7 @@ def load_policy(path: Path) -> PolicyContent:
         reference=table.text("reference", max_length=50),
         title=table.text("title", max_length=200),
         owner=table.text("owner", required=False, max_length=200),
-        citation=table.text("citation", max_length=20),
+        citation=table.text("citation", max_length=60),
         versions=tuple(versions),
     )
 
@@ -242,7 +242,7 @@ def _citation(table: _Table, policy: PolicyContent, version: VersionContent) -> 
     clause = version.clause(number)
     if clause is None:
         raise table.error("clause", f"policy version {version.label} has no clause {number}")
-    return {"clause_reference": f"{policy.citation} {version.label} clause {number}", "clause_text": clause.text}
+    return {"clause_reference": f"{policy.citation} v{version.label}, clause {number}", "clause_text": clause.text}
 
 
 def _option(table: _Table, kind: str, policy: PolicyContent, version: VersionContent) -> dict:

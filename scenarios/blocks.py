@@ -36,7 +36,10 @@ class OptionBlock(blocks.StructBlock):
         required_on_save=True, help_text="Shown after the officer chooses this option: say why."
     )
     clause_reference = blocks.CharBlock(
-        required=False, max_length=120, help_text="The policy clause this feedback rests on, e.g. 'UMCS 2.0 clause 4'."
+        required=False,
+        max_length=120,
+        help_text="The policy clause this feedback rests on, e.g. “Personal devices policy v2.0, clause 4”. "
+        "Ending with “clause” and its number links it to that clause of the policy.",
     )
     clause_text = blocks.TextBlock(required=False, help_text="The words of that clause, quoted.")
 

@@ -22,7 +22,7 @@ from .helpers import WrongOnFirstCritical, answer_every_step, attest
 
 CONTENT = Path(settings.BASE_DIR) / "content" / "contacting-the-public"
 TOPICS = tomllib.loads((CONTENT / "module.toml").read_text())["topics"]
-CITATION = re.compile(r"^(?P<citation>\S+) (?P<label>\S+) clause (?P<number>\d+)$")
+CITATION = re.compile(r"^Personal devices policy v(?P<label>\S+), clause (?P<number>\d+)$")
 
 
 def scenario_steps(module):
