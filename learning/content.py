@@ -299,17 +299,20 @@ def _step(table: _Table, policy: PolicyContent, version: VersionContent, topics:
     return {"type": kind, "value": value}
 
 
-def _block_errors(error: ValidationError) -> list[tuple[str, str]]:
-    """A StreamField validation error as (where, message) pairs, steps numbered from 1."""
-    found = [("steps", message) for message in getattr(error, "non_block_errors", [])]
-    for index, step_error in sorted(getattr(error, "block_errors", {}).items()):
-        for message in getattr(step_error, "non_block_errors", []) or []:
-            found.append((f"step {index + 1}", message))
-        for name, field_error in (getattr(step_error, "block_errors", {}) or {}).items():
-            found.append((f"step {index + 1}, “{name}”", "; ".join(field_error.messages)))
-        if not hasattr(step_error, "block_errors") and not hasattr(step_error, "non_block_errors"):
-            found.extend((f"step {index + 1}", message) for message in step_error.messages)
-    return found or [("steps", "; ".join(error.messages))]
+def _block_errors(error: ValidationError, where: str = "") -> list[tuple[str, str]]:
+    """A StreamField validation error as (where, message) pairs, e.g. ("step 3, option 2,
+    “text”", "This field is required."): steps and options numbered from 1."""
+    found = []
+    for item in getattr(error, "non_block_errors", None) or []:
+        messages = item.messages if isinstance(item, ValidationError) else [str(item)]
+        found.extend((where or "steps", message) for message in messages)
+    children = getattr(error, "block_errors", None) or {}
+    for key, child in sorted(children.items(), key=lambda pair: (isinstance(pair[0], str), str(pair[0]).zfill(4))):
+        label = f"“{key}”" if isinstance(key, str) else f"{'option' if where else 'step'} {key + 1}"
+        found.extend(_block_errors(child, f"{where}, {label}" if where else label))
+    if not found and not hasattr(error, "block_errors"):
+        found.extend((where or "steps", message) for message in error.messages)
+    return found
 
 
 def load_scenario(path: Path, policy: PolicyContent, topics: dict[str, str]) -> ScenarioContent:
@@ -333,7 +336,7 @@ def load_scenario(path: Path, policy: PolicyContent, topics: dict[str, str]) -> 
     try:
         cleaned = block.clean(block.to_python(steps))
     except ValidationError as error:
-        where, message = _block_errors(error)[0]
+        where, message = (_block_errors(error) or [("steps", "is not valid")])[0]
         raise ContentError(path, where, message) from None
     return ScenarioContent(
         path=path,

@@ -210,6 +210,15 @@ def test_two_right_answers_on_a_single_choice_step_are_refused(db, content):
     assert "Mark exactly one option as right" in str(error.value)
 
 
+def test_a_question_with_one_option_is_refused(db, content):
+    text = (content / BATS).read_text()
+    last_two_options = text.rsplit("[[steps.options]]", 2)[0]
+    (content / BATS).write_text(last_two_options)
+    with pytest.raises(ContentError) as error:
+        load_module(content)
+    assert "04-the-bats-screen.toml: step 3, “options”: The minimum number of items is 2" in str(error.value)
+
+
 def test_a_topic_no_step_teaches_is_refused(db, content):
     edit(content / "module.toml", "[topics]\n", '[topics]\nbody-worn-video = "Body-worn video"\n')
     with pytest.raises(ContentError, match="no step teaches “body-worn-video”"):
