@@ -108,7 +108,9 @@ def test_concurrent_attestations_by_different_people_keep_one_unbroken_chain(dem
 
     assert not [result for result in results if isinstance(result, Exception)], results
     rows = list(Attestation.objects.order_by("pk"))
-    assert len(rows) == len(people)
+    assert len(rows) == len(people) + 1
+    assert rows[0].user == demo["reattest"]  # seed_demo's returning officer attested first
+    assert {row.user_id for row in rows[1:]} == {person.pk for person in people}
     previous = "0" * 64
     for row in rows:
         assert row.previous_hash == previous
