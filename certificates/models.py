@@ -7,6 +7,7 @@ import hashlib
 import json
 import re
 
+import pgtrigger
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -172,6 +173,18 @@ class Attestation(models.Model):
             models.UniqueConstraint(fields=["user", "policy_version"], name="one_attestation_per_version"),
         ]
         ordering = ["pk"]
+        # On PostgreSQL the database itself refuses to change the ledger, whatever the client.
+        triggers = [
+            pgtrigger.Protect(name="ledger_no_update", operation=pgtrigger.Update),
+            pgtrigger.Protect(name="ledger_no_delete", operation=pgtrigger.Delete),
+            pgtrigger.Trigger(
+                name="ledger_no_truncate",
+                operation=pgtrigger.Truncate,
+                level=pgtrigger.Statement,
+                when=pgtrigger.Before,
+                func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} attested {self.policy_version} at {self.created_at:%Y-%m-%d %H:%M}"

@@ -141,3 +141,23 @@ def certificate_verifies(certificate: Certificate) -> bool:
         and attestation.body_sha256 == certificate.policy_version.body_sha256
         and attestation.compute_hash() == attestation.row_hash
     )
+
+
+def first_broken_row() -> tuple[Attestation, str] | None:
+    """The first ledger row, in order, whose hash or link does not verify, with the reason;
+    None when every row does. An edit anywhere shows at the edited row."""
+    previous = GENESIS_HASH
+    for row in Attestation.objects.order_by("pk").select_related("user", "policy_version__document").iterator(2000):
+        if row.previous_hash != previous:
+            return row, "its link to the row before is broken (a row was removed, inserted or changed)"
+        if row.compute_hash() != row.row_hash:
+            return row, "its contents do not match its hash (the row was changed)"
+        previous = row.row_hash
+    return None
+
+
+def ledger_head() -> tuple[int, str]:
+    """The number of ledger rows and the last row's hash (the genesis hash when empty)."""
+    count = Attestation.objects.count()
+    last = Attestation.objects.order_by("-pk").values_list("row_hash", flat=True).first()
+    return count, last or GENESIS_HASH

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "treebeard",
+    "pgtrigger",
     "allauth",
     "allauth.account",
     "allauth.mfa",
