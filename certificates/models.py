@@ -138,6 +138,21 @@ class PolicyVersion(Orderable):
         super().save(*args, **kwargs)
 
 
+def append_only_triggers() -> list[pgtrigger.Trigger]:
+    """PostgreSQL triggers that refuse UPDATE, DELETE and TRUNCATE of a table, whoever connects."""
+    return [
+        pgtrigger.Protect(name="append_only_no_update", operation=pgtrigger.Update),
+        pgtrigger.Protect(name="append_only_no_delete", operation=pgtrigger.Delete),
+        pgtrigger.Trigger(
+            name="append_only_no_truncate",
+            operation=pgtrigger.Truncate,
+            level=pgtrigger.Statement,
+            when=pgtrigger.Before,
+            func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
+        ),
+    ]
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError(f"{self.model.__name__} rows are never changed.")
@@ -174,17 +189,7 @@ class Attestation(models.Model):
         ]
         ordering = ["pk"]
         # On PostgreSQL the database itself refuses to change the ledger, whatever the client.
-        triggers = [
-            pgtrigger.Protect(name="ledger_no_update", operation=pgtrigger.Update),
-            pgtrigger.Protect(name="ledger_no_delete", operation=pgtrigger.Delete),
-            pgtrigger.Trigger(
-                name="ledger_no_truncate",
-                operation=pgtrigger.Truncate,
-                level=pgtrigger.Statement,
-                when=pgtrigger.Before,
-                func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
-            ),
-        ]
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.user} attested {self.policy_version} at {self.created_at:%Y-%m-%d %H:%M}"
@@ -218,6 +223,33 @@ class Attestation(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
+
+
+class LedgerAnchor(models.Model):
+    """The ledger's row count and head hash at one moment, recorded daily and sent outside the
+    database: a chain rewritten after that moment, hashes and all, no longer reaches this head."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    row_count = models.PositiveIntegerField()
+    head_hash = models.CharField(max_length=64)
+    sent_to = models.CharField(max_length=254, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["pk"]
+        triggers = append_only_triggers()
+
+    def __str__(self) -> str:
+        return f"{self.row_count} rows, head {self.head_hash[:12]}… at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Ledger anchors are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Ledger anchors are never deleted.")
 
 
 class Certificate(models.Model):

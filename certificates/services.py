@@ -8,10 +8,11 @@ import ipaddress
 import uuid
 from dataclasses import dataclass
 
+from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from .models import Attestation, Certificate, PolicyVersion
+from .models import Attestation, Certificate, LedgerAnchor, PolicyVersion
 from .serials import new_serial
 
 GENESIS_HASH = "0" * 64
@@ -143,21 +144,67 @@ def certificate_verifies(certificate: Certificate) -> bool:
     )
 
 
-def first_broken_row() -> tuple[Attestation, str] | None:
-    """The first ledger row, in order, whose hash or link does not verify, with the reason;
-    None when every row does. An edit anywhere shows at the edited row."""
-    previous = GENESIS_HASH
-    for row in Attestation.objects.order_by("pk").select_related("user", "policy_version__document").iterator(2000):
+def first_broken_row() -> tuple[str, str] | None:
+    """The first thing in the ledger that does not verify, as (what, why); None when all does.
+
+    Each row's hash must match its contents and link to the row before (so an edit anywhere
+    shows at the edited row), and each anchor's head hash must be the hash of the row that
+    was last when the anchor was taken (so a chain rewritten since, hashes and all, shows too).
+    """
+    anchors: dict[int, list[LedgerAnchor]] = {}
+    for anchor in LedgerAnchor.objects.order_by("pk"):
+        anchors.setdefault(anchor.row_count, []).append(anchor)
+    previous, position = GENESIS_HASH, 0
+    for anchor in anchors.get(0, []):
+        if anchor.head_hash != GENESIS_HASH:
+            return _anchor_name(anchor), "the ledger was empty then, but the anchor records a head hash"
+    rows = Attestation.objects.order_by("pk").select_related("user", "policy_version__document")
+    for row in rows.iterator(2000):
+        position += 1
+        where = f"Ledger row {row.pk} ({row.user} attesting to {row.policy_version} at {row.created_at:%Y-%m-%d %H:%M})"
         if row.previous_hash != previous:
-            return row, "its link to the row before is broken (a row was removed, inserted or changed)"
+            return where, "its link to the row before is broken (a row was removed, inserted or changed)"
         if row.compute_hash() != row.row_hash:
-            return row, "its contents do not match its hash (the row was changed)"
+            return where, "its contents do not match its hash (the row was changed)"
+        for anchor in anchors.get(position, []):
+            if anchor.head_hash != row.row_hash:
+                reason = f"row {row.pk}, the last one then, now has another hash: the chain was rewritten"
+                return _anchor_name(anchor), reason
         previous = row.row_hash
+    for count in anchors:
+        if count > position:
+            return _anchor_name(anchors[count][0]), f"it counted {count} rows; the ledger now has {position}"
     return None
 
 
+def _anchor_name(anchor: LedgerAnchor) -> str:
+    return f"The anchor of {anchor.created_at:%Y-%m-%d %H:%M} ({anchor.row_count} rows, head {anchor.head_hash[:12]}…)"
+
+
 def ledger_head() -> tuple[int, str]:
-    """The number of ledger rows and the last row's hash (the genesis hash when empty)."""
-    count = Attestation.objects.count()
-    last = Attestation.objects.order_by("-pk").values_list("row_hash", flat=True).first()
-    return count, last or GENESIS_HASH
+    """The number of ledger rows and the last row's hash (the genesis hash when empty), read
+    together so a row appended meanwhile cannot split them."""
+    last = Attestation.objects.order_by("-pk").values_list("pk", "row_hash").first()
+    if last is None:
+        return 0, GENESIS_HASH
+    return Attestation.objects.filter(pk__lte=last[0]).count(), last[1]
+
+
+def anchor_ledger(recipient: str = "") -> LedgerAnchor:
+    """Record the ledger's row count and head hash, and email them to ``recipient`` (if
+    given) so that a copy lives outside the database."""
+    count, head = ledger_head()
+    anchor = LedgerAnchor.objects.create(row_count=count, head_hash=head, sent_to=recipient)
+    if recipient:
+        send_mail(
+            subject=f"Attest ledger anchor {anchor.created_at:%Y-%m-%d}: {count} rows",
+            message=(
+                f"The attestation ledger at {anchor.created_at:%Y-%m-%d %H:%M:%S %Z}:\n\n"
+                f"Rows: {count}\nHead hash: {head}\n\n"
+                "Keep this message. `manage.py verify_ledger` checks that the ledger still reaches this "
+                "head hash; if it does not, the ledger has been rewritten since."
+            ),
+            from_email=None,
+            recipient_list=[recipient],
+        )
+    return anchor

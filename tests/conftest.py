@@ -5,7 +5,11 @@ from django.db import connection
 # The ledger's triggers refuse TRUNCATE on PostgreSQL, and a transactional test (threads, a live
 # server) ends by emptying every table with TRUNCATE. Let that clean-up of the test database
 # through, and nothing else: the triggers stay armed while the test itself runs.
-LEDGER_TRIGGERS = [f"certificates.Attestation:ledger_no_{operation}" for operation in ("update", "delete", "truncate")]
+LEDGER_TRIGGERS = [
+    f"certificates.{model}:append_only_no_{operation}"
+    for model in ("Attestation", "LedgerAnchor")
+    for operation in ("update", "delete", "truncate")
+]
 
 
 def _flush_past_the_ledger_triggers():

@@ -1,6 +1,7 @@
 """The attestation ledger: ``verify_ledger`` finds a changed or removed row, and on PostgreSQL
 the database itself refuses to update, delete or truncate it."""
 
+import datetime
 import io
 
 import pgtrigger
@@ -8,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from certificates.models import Attestation
-from certificates.services import GENESIS_HASH
+from certificates.models import Attestation, LedgerAnchor
+from certificates.services import GENESIS_HASH, anchor_ledger
 
 from .conftest import LEDGER_TRIGGERS
 from .helpers import certified
@@ -52,15 +53,15 @@ def test_a_changed_row_fails_verification_naming_that_row(three_rows):
     )
     with pytest.raises(CommandError) as error:
         verify_ledger()
-    assert str(error.value).startswith(f"Ledger row {middle.pk} does not verify: its contents do not match its hash")
-    assert "Sam Taylor" in str(error.value)
+    assert str(error.value).startswith(f"Ledger row {middle.pk} (Sam Taylor attesting to ")
+    assert "does not verify: its contents do not match its hash (the row was changed)" in str(error.value)
 
 
 def test_a_removed_row_breaks_the_link_of_the_row_after_it(three_rows):
     middle, last = three_rows[1], three_rows[2]
     behind_the_applications_back("DELETE FROM certificates_certificate WHERE attestation_id = %s", [middle.pk])
     behind_the_applications_back("DELETE FROM certificates_attestation WHERE id = %s", [middle.pk])
-    with pytest.raises(CommandError, match=f"Ledger row {last.pk} does not verify: its link to the row before"):
+    with pytest.raises(CommandError, match=rf"^Ledger row {last.pk} \(Alex Morgan .* its link to the row before"):
         verify_ledger()
 
 
@@ -71,13 +72,88 @@ def test_a_removed_row_breaks_the_link_of_the_row_after_it(three_rows):
         "UPDATE certificates_attestation SET typed_name = 'Someone Else'",
         "DELETE FROM certificates_attestation",
         "TRUNCATE certificates_attestation CASCADE",
+        "UPDATE certificates_ledgeranchor SET row_count = 0",
+        "DELETE FROM certificates_ledgeranchor",
+        "TRUNCATE certificates_ledgeranchor",
     ],
 )
 def test_postgresql_refuses_any_change_to_the_ledger(transactional_db, demo, sql):
     # Committed rows, as in production: PostgreSQL will not even try to TRUNCATE a table with
     # work pending in the same transaction, which would hide whether the trigger fired.
+    anchor_ledger()
     before = list(Attestation.objects.values_list("pk", "row_hash"))
     with pytest.raises(DatabaseError, match="pgtrigger: Cannot"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)
     assert list(Attestation.objects.values_list("pk", "row_hash")) == before
+    assert LedgerAnchor.objects.get().row_count == 1
     assert "The ledger verifies: 1 rows." in verify_ledger()
+
+
+# Anchors: the head hash recorded daily, outside the database
+
+
+def test_anchoring_records_and_emails_the_row_count_and_head_hash(three_rows, settings, mailoutbox):
+    settings.LEDGER_ANCHOR_EMAIL = "professional-standards@attest.example"
+    out = io.StringIO()
+    call_command("anchor_ledger", stdout=out)
+    anchor = LedgerAnchor.objects.get()
+    assert (anchor.row_count, anchor.head_hash) == (3, three_rows[-1].row_hash)
+    assert "Anchored: 3 rows" in out.getvalue()
+    (message,) = mailoutbox
+    assert message.to == ["professional-standards@attest.example"]
+    assert three_rows[-1].row_hash in message.body and "Rows: 3" in message.body
+
+
+def test_without_an_address_the_anchor_is_recorded_and_the_command_says_so(demo, settings, capsys):
+    settings.LEDGER_ANCHOR_EMAIL = ""
+    err = io.StringIO()
+    call_command("anchor_ledger", stdout=io.StringIO(), stderr=err)
+    assert LedgerAnchor.objects.get().sent_to == ""
+    assert "LEDGER_ANCHOR_EMAIL is not set" in err.getvalue()
+
+
+def test_a_chain_rewritten_after_an_anchor_is_caught_by_the_anchor(three_rows):
+    """Someone changes a row and recomputes every hash after it: each row verifies again,
+    but the chain no longer reaches the head hash the anchor recorded."""
+    anchor = anchor_ledger()
+    middle, last = three_rows[1], three_rows[2]
+    middle.typed_name = "Someone Else"
+    middle.row_hash = middle.compute_hash()
+    last.previous_hash = middle.row_hash
+    last.row_hash = last.compute_hash()
+    for row in (middle, last):
+        behind_the_applications_back(
+            "UPDATE certificates_attestation SET typed_name = %s, previous_hash = %s, row_hash = %s WHERE id = %s",
+            [row.typed_name, row.previous_hash, row.row_hash, row.pk],
+        )
+    with pytest.raises(CommandError) as error:
+        verify_ledger()
+    assert str(error.value).startswith(f"The anchor of {anchor.created_at:%Y-%m-%d %H:%M} (3 rows, head ")
+    assert f"row {last.pk}, the last one then, now has another hash: the chain was rewritten" in str(error.value)
+
+
+def test_rows_removed_after_an_anchor_are_caught(three_rows):
+    anchor_ledger()
+    last = three_rows[-1]
+    behind_the_applications_back("DELETE FROM certificates_certificate WHERE attestation_id = %s", [last.pk])
+    behind_the_applications_back("DELETE FROM certificates_attestation WHERE id = %s", [last.pk])
+    with pytest.raises(CommandError, match="it counted 3 rows; the ledger now has 2"):
+        verify_ledger()
+
+
+def test_later_rows_do_not_disturb_an_earlier_anchor(client, demo):
+    anchor_ledger()
+    certified(client, demo["officer"], demo["module"])
+    anchor_ledger()
+    assert "The ledger verifies: 2 rows." in verify_ledger()
+
+
+def test_anchors_are_never_changed_or_deleted(demo):
+    anchor = anchor_ledger()
+    anchor.created_at -= datetime.timedelta(days=1)
+    with pytest.raises(PermissionError):
+        anchor.save()
+    with pytest.raises(PermissionError):
+        LedgerAnchor.objects.all().delete()
+    with pytest.raises(PermissionError):
+        LedgerAnchor.objects.update(row_count=0)

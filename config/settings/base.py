@@ -20,6 +20,7 @@ env = environ.Env(
     CACHE_URL=(str, "locmemcache://"),
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "Attest <attest@localhost>"),
+    LEDGER_ANCHOR_EMAIL=(str, ""),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     FORCE_NAME=(str, "Metropolitan Police Service"),
     DEMO_PASSWORD=(str, "attest-demo-2026"),
@@ -167,6 +168,8 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the daily ledger anchor (row count and head hash) is emailed, outside the database.
+LEDGER_ANCHOR_EMAIL = env("LEDGER_ANCHOR_EMAIL")
 
 # Background work (email, certificates) goes through Django's task framework; the
 # immediate backend runs it in-process until a worker is configured (see README).

@@ -1,8 +1,8 @@
 """Walk the attestation ledger and check every row's hash and its link to the row before.
 
 ``manage.py verify_ledger`` prints the number of rows and the head hash (the last row's
-hash, which anchors the whole chain), or exits non-zero naming the first row that does not
-verify. Run it before producing evidence, and compare its head hash with one recorded earlier.
+hash, which anchors the whole chain), or exits non-zero naming the first row (or daily anchor,
+see ``anchor_ledger``) that does not verify. Run it before producing evidence.
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         broken = first_broken_row()
         if broken is not None:
-            row, reason = broken
+            where, reason = broken
             raise CommandError(
-                f"Ledger row {row.pk} does not verify: {reason}. "
-                f"It records {row.user} attesting to {row.policy_version} at {row.created_at:%Y-%m-%d %H:%M:%S %Z}. "
-                "Every row after it is unproven. Restore from a backup taken before the change and investigate."
+                f"{where} does not verify: {reason}. Everything after it is unproven: restore from a "
+                "backup taken before the change, and investigate."
             )
         count, head = ledger_head()
         self.stdout.write(self.style.SUCCESS(f"The ledger verifies: {count} rows."))
