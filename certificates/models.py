@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.text import capfirst
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel
@@ -161,7 +162,25 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError(f"{self.model.__name__} rows are never deleted.")
 
 
-class Attestation(models.Model):
+class AppendOnlyModel(models.Model):
+    """Rows written once and kept: never changed or deleted through the ORM (and, with
+    ``append_only_triggers()`` in Meta, not through the database on PostgreSQL either)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(f"{capfirst(self._meta.verbose_name_plural)} are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{capfirst(self._meta.verbose_name_plural)} are never deleted.")
+
+
+class Attestation(AppendOnlyModel):
     """One person's attestation to one policy version: a row of an append-only ledger.
 
     ``row_hash`` covers the canonical fields and ``previous_hash``, chaining every row to
@@ -181,8 +200,6 @@ class Attestation(models.Model):
     previous_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["user", "policy_version"], name="one_attestation_per_version"),
@@ -193,14 +210,6 @@ class Attestation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} attested {self.policy_version} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Attestations are never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Attestations are never deleted.")
 
     def canonical(self) -> str:
         return json.dumps(
@@ -225,7 +234,7 @@ class Attestation(models.Model):
         return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
 
 
-class LedgerAnchor(models.Model):
+class LedgerAnchor(AppendOnlyModel):
     """The ledger's row count and head hash at one moment, recorded daily and sent outside the
     database: a chain rewritten after that moment, hashes and all, no longer reaches this head."""
 
@@ -234,22 +243,12 @@ class LedgerAnchor(models.Model):
     head_hash = models.CharField(max_length=64)
     sent_to = models.CharField(max_length=254, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["pk"]
         triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.row_count} rows, head {self.head_hash[:12]}… at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Ledger anchors are never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Ledger anchors are never deleted.")
 
 
 class Certificate(models.Model):
