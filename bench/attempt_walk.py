@@ -81,8 +81,7 @@ def main() -> None:
     first = services.walk(attempt).current
     services.record_response(attempt, first.position, sorted(first.correct_ids))
     measure("after the first answer")
-    while (step := services.walk(Attempt.objects.get(pk=attempt.pk)).current) is not None:
-        services.record_response(attempt, step.position, sorted(step.correct_ids))
+    services.answer_remaining(attempt, lambda step: sorted(step.correct_ids))
     finished = Attempt.objects.get(pk=attempt.pk)
     measure(f"after the last ({finished.step_count} steps)")
 

@@ -30,6 +30,11 @@ def body_hash(body: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
+def in_force(versions: models.QuerySet) -> models.QuerySet:
+    """The versions that have taken effect, newest first: the first is the version in force."""
+    return versions.filter(effective_date__lte=timezone.localdate()).order_by("-effective_date", "-pk")
+
+
 class PolicyDocument(ClusterableModel):
     """A force policy officers attest to, such as the Use of Met Computer Systems policy."""
 
@@ -44,11 +49,11 @@ class PolicyDocument(ClusterableModel):
 
     def current_version(self) -> PolicyVersion | None:
         """The version in force today: the latest that has taken effect."""
-        return self.versions.filter(effective_date__lte=timezone.localdate()).order_by("-effective_date", "-pk").first()
+        return in_force(self.versions.all()).first()
 
     def versions_in_force(self) -> list[PolicyVersion]:
         """Every version that has taken effect, newest first."""
-        return list(self.versions.filter(effective_date__lte=timezone.localdate()).order_by("-effective_date", "-pk"))
+        return list(in_force(self.versions.all()))
 
 
 def still_binding(versions_newest_first: list[PolicyVersion]) -> list[PolicyVersion]:

@@ -158,14 +158,12 @@ def first_broken_row() -> tuple[str, str] | None:
     for anchor in anchors.get(0, []):
         if anchor.head_hash != GENESIS_HASH:
             return _anchor_name(anchor), "the ledger was empty then, but the anchor records a head hash"
-    rows = Attestation.objects.order_by("pk").select_related("user", "policy_version__document")
-    for row in rows.iterator(2000):
+    for row in Attestation.objects.order_by("pk").iterator(2000):
         position += 1
-        where = f"Ledger row {row.pk} ({row.user} attesting to {row.policy_version} at {row.created_at:%Y-%m-%d %H:%M})"
         if row.previous_hash != previous:
-            return where, "its link to the row before is broken (a row was removed, inserted or changed)"
+            return _row_name(row), "its link to the row before is broken (a row was removed, inserted or changed)"
         if row.compute_hash() != row.row_hash:
-            return where, "its contents do not match its hash (the row was changed)"
+            return _row_name(row), "its contents do not match its hash (the row was changed)"
         for anchor in anchors.get(position, []):
             if anchor.head_hash != row.row_hash:
                 reason = f"row {row.pk}, the last one then, now has another hash: the chain was rewritten"
@@ -175,6 +173,10 @@ def first_broken_row() -> tuple[str, str] | None:
         if count > position:
             return _anchor_name(anchors[count][0]), f"it counted {count} rows; the ledger now has {position}"
     return None
+
+
+def _row_name(row: Attestation) -> str:
+    return f"Ledger row {row.pk} ({row.user} attesting to {row.policy_version} at {row.created_at:%Y-%m-%d %H:%M})"
 
 
 def _anchor_name(anchor: LedgerAnchor) -> str:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from certificates.models import PolicyDocument, PolicyVersion
+from scenarios.blocks import topic_tags
 from scenarios.graph import END
 from scenarios.models import ScenarioPage
 
@@ -231,7 +232,7 @@ class ScenarioContent:
     steps: list[dict]  # the StreamField's stored data: [{"type": ..., "value": {...}, "id": ...}]
 
     def topics(self) -> set[str]:
-        return {tag.strip() for step in self.steps for tag in step["value"]["topics"].split(",") if tag.strip()}
+        return {tag for step in self.steps for tag in topic_tags(step["value"]["topics"])}
 
 
 def _citation(table: _Table, policy: PolicyContent, version: VersionContent) -> dict:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from certificates.models import Attestation, Certificate, PolicyVersion, still_binding
+from certificates.models import Attestation, Certificate, PolicyVersion, in_force, still_binding
 from certificates.services import AlreadyAttested, Context, attest, issue_certificate
 from scenarios.models import Attempt
 from scenarios.services import start_attempt
@@ -76,13 +76,13 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
         else []
     )
     enrolment = current_enrolment(user, module) if user.is_authenticated else None
-    in_force = module.policy_document.versions_in_force() if module.policy_document_id else []
+    versions = module.policy_document.versions_in_force() if module.policy_document_id else []
     own = (
         list(Attestation.objects.filter(user=user, policy_version__document_id=module.policy_document_id))
-        if in_force and user.is_authenticated
+        if versions and user.is_authenticated
         else []
     )
-    binding = {version.pk for version in still_binding(in_force)}
+    binding = {version.pk for version in still_binding(versions)}
     attestation = max((row for row in own if row.policy_version_id in binding), key=_pk, default=None)
     certificate = Certificate.objects.filter(attestation=attestation).first() if attestation else None
     return ModuleProgress(
@@ -90,7 +90,7 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
         attempt_in_progress=next((a for a in attempts if not a.is_finished), None),
         last_finished=next((a for a in attempts if a.is_finished), None),
         passed_attempt=next((a for a in attempts if a.passed), None),
-        policy_version=in_force[0] if in_force else None,
+        policy_version=versions[0] if versions else None,
         attestation=attestation,
         certificate=certificate,
         attempts_made=len(attempts),
@@ -110,15 +110,13 @@ def reattestations_due(user, enrolments) -> dict[int, PolicyVersion]:
     if not complete:
         return {}
     documents = {e.module.policy_document_id for e in complete}
-    in_force: dict[int, list[PolicyVersion]] = {}
-    for version in PolicyVersion.objects.filter(
-        document_id__in=documents, effective_date__lte=timezone.localdate()
-    ).order_by("-effective_date", "-pk"):
-        in_force.setdefault(version.document_id, []).append(version)
+    by_document: dict[int, list[PolicyVersion]] = {}
+    for version in in_force(PolicyVersion.objects.filter(document_id__in=documents)):
+        by_document.setdefault(version.document_id, []).append(version)
     attested = set(Attestation.objects.filter(user=user).values_list("policy_version_id", flat=True))
     due = {}
     for enrolment in complete:
-        versions = in_force.get(enrolment.module.policy_document_id, [])
+        versions = by_document.get(enrolment.module.policy_document_id, [])
         if versions and not attested & {version.pk for version in still_binding(versions)}:
             due[enrolment.pk] = versions[0]
     return due

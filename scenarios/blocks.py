@@ -17,6 +17,11 @@ from wagtail import blocks
 from .graph import END, Node, problems
 
 
+def topic_tags(text: str | None) -> list[str]:
+    """A step's topics field ("withholding-141, landline-or-radio") as a list of tags."""
+    return [tag.strip() for tag in (text or "").split(",") if tag.strip()]
+
+
 @dataclass(frozen=True)
 class Option:
     id: str
@@ -69,7 +74,7 @@ class StepValue(blocks.StructValue):
     shuffle = True
 
     def topic_tags(self) -> list[str]:
-        return [tag.strip() for tag in (self.get("topics") or "").split(",") if tag.strip()]
+        return topic_tags(self.get("topics"))
 
     def options(self) -> list[Option]:
         return [

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -311,6 +311,17 @@ def record_response(attempt: Attempt, position: int, choice_ids: Sequence[str]) 
     if after.current is None:
         _finish(attempt, after.answered)
     return response
+
+
+def answer_remaining(attempt: Attempt, choose: Callable[[Step], Sequence[str]]) -> list[Step]:
+    """Answer each step the attempt reaches with ``choose(step)`` until it is finished, and
+    return the steps answered. For demo data, benchmarks and tests; officers answer one step
+    at a time through the step view."""
+    answered = []
+    while (step := walk(Attempt.objects.get(pk=attempt.pk)).current) is not None:
+        record_response(attempt, step.position, choose(step))
+        answered.append(step)
+    return answered
 
 
 def _finish(attempt: Attempt, steps: Sequence[Step]) -> None:

@@ -3,7 +3,7 @@
 from learning.factories import EnrolmentFactory
 from learning.models import ModuleIndexPage, ModulePage
 from scenarios.models import Attempt, ScenarioPage
-from scenarios.services import Step, record_response, walk
+from scenarios.services import Step, answer_remaining, walk
 
 
 def right_answers(step: Step) -> list[str]:
@@ -17,10 +17,7 @@ def wrong_answers(step: Step) -> list[str]:
 def answer_path(attempt: Attempt, answer=right_answers) -> list[Step]:
     """Answer each step the attempt reaches through the engine, until it is finished; return
     the steps answered. ``answer(step)`` gives the option ids to choose."""
-    answered = []
-    while (step := walk(Attempt.objects.get(pk=attempt.pk)).current) is not None:
-        record_response(attempt, step.position, answer(step))
-        answered.append(step)
+    answered = answer_remaining(attempt, answer)
     attempt.refresh_from_db()
     return answered
 

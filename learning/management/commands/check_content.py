@@ -7,6 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from learning.content import ContentError, load_module
+from scenarios.blocks import topic_tags
 
 DEFAULT = Path("content") / "contacting-the-public"
 
@@ -35,5 +36,5 @@ class Command(BaseCommand):
         )
         self.stdout.write(f"  policy {module.policy.reference}: versions {versions}")
         for tag, meaning in module.topics.items():
-            count = sum(1 for step in steps if tag in step["value"]["topics"].split(", "))
+            count = sum(1 for step in steps if tag in topic_tags(step["value"]["topics"]))
             self.stdout.write(f"  {count:>2} step(s)  {tag}: {meaning}")

@@ -37,8 +37,7 @@ from certificates.services import Context
 from learning.content import ContentError, install_module, install_policy, load_module
 from learning.models import Assignment, ModuleIndexPage, ModulePage, OrgUnit, User
 from learning.services import attest_to_module, begin_module, enrol_assignment
-from scenarios.models import Attempt
-from scenarios.services import record_response, walk
+from scenarios.services import answer_remaining
 
 DEMO_MODULE = settings.BASE_DIR / "content" / "contacting-the-public"
 
@@ -194,9 +193,7 @@ class Command(BaseCommand):
             return
         if version != policy.versions.order_by("effective_date", "pk").first():
             return
-        attempt = begin_module(person, module)
-        while (step := walk(Attempt.objects.get(pk=attempt.pk)).current) is not None:
-            record_response(attempt, step.position, sorted(step.correct_ids))
+        answer_remaining(begin_module(person, module), lambda step: sorted(step.correct_ids))
         attest_to_module(
             person,
             module,
