@@ -9,14 +9,15 @@ import re
 
 import pgtrigger
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.text import capfirst
-from modelcluster.fields import ParentalKey
-from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, InlinePanel
-from wagtail.models import Orderable
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
 
 from .serials import grouped
 
@@ -35,14 +36,81 @@ def in_force(versions: models.QuerySet) -> models.QuerySet:
     return versions.filter(effective_date__lte=timezone.localdate()).order_by("-effective_date", "-pk")
 
 
-class PolicyDocument(ClusterableModel):
-    """A force policy officers attest to, such as the Use of Met Computer Systems policy."""
+# Sent once for each policy version a publish stores, with ``version``.
+policy_version_published = Signal()
+
+
+class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+    """A force policy officers attest to, such as the Personal devices policy.
+
+    The policy owner drafts the next version's text here, with Wagtail's drafts, revisions
+    and approval workflow; publishing stores it as an immutable ``PolicyVersion``. Publishing
+    text that has not changed stores nothing.
+    """
 
     title = models.CharField(max_length=200)
     reference = models.CharField(max_length=50, unique=True, help_text="The policy's own reference.")
     owner = models.CharField(max_length=200, blank=True, help_text="The team that owns the policy.")
+    version_label = models.CharField(
+        max_length=20, blank=True, help_text="The label of the version this text becomes when published, e.g. 2.1."
+    )
+    effective_date = models.DateField(
+        null=True, blank=True, help_text="The day the version takes effect. Leave blank for the day it is published."
+    )
+    material = models.BooleanField(
+        "material change",
+        default=True,
+        help_text="A material change asks everyone who attested to an earlier version to read this one and "
+        "attest again by the due date. Untick for a minor change (wording, links) that needs no new attestation.",
+    )
+    reattest_within_days = models.PositiveSmallIntegerField(
+        "days to attest again",
+        default=28,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="For a material change: how long people have, from the day it takes effect, to attest again.",
+    )
+    body = models.TextField(blank=True, help_text="The policy text. Separate paragraphs with a blank line.")
+    statement = models.TextField(blank=True, help_text="The attestation statement the officer confirms.")
 
-    panels = [FieldPanel("title"), FieldPanel("reference"), FieldPanel("owner"), InlinePanel("versions")]
+    workflow_states = GenericRelation(
+        "wagtailcore.WorkflowState",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="policy_document",
+        for_concrete_model=False,
+    )
+    revisions = GenericRelation(
+        "wagtailcore.Revision",
+        content_type_field="base_content_type",
+        object_id_field="object_id",
+        related_query_name="policy_document",
+        for_concrete_model=False,
+    )
+
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("reference"),
+        FieldPanel("owner"),
+        MultiFieldPanel(
+            [
+                HelpPanel(
+                    content="Publishing stores this text as a new version of the policy. Versions already "
+                    "stored never change: people have attested to them."
+                ),
+                FieldPanel("version_label"),
+                FieldPanel("effective_date"),
+                FieldPanel("material"),
+                FieldPanel("reattest_within_days"),
+                FieldPanel("body"),
+                FieldPanel("statement"),
+            ],
+            heading="Next version",
+        ),
+    ]
+
+    class Meta:
+        verbose_name = "policy"
+        verbose_name_plural = "policies"
 
     def __str__(self) -> str:
         return self.title
@@ -54,6 +122,32 @@ class PolicyDocument(ClusterableModel):
     def versions_in_force(self) -> list[PolicyVersion]:
         """Every version that has taken effect, newest first."""
         return list(in_force(self.versions.all()))
+
+    def latest_version(self) -> PolicyVersion | None:
+        """The version stored last, whether or not it has taken effect."""
+        return self.versions.order_by("-pk").first() if self.pk else None
+
+    def text_changed(self) -> bool:
+        """Whether the drafted text or statement differs from the version stored last."""
+        latest = self.latest_version()
+        return latest is None or latest.body_sha256 != body_hash(self.body) or latest.statement != self.statement
+
+    def clean(self):
+        super().clean()
+        if not self.text_changed():
+            return  # publishing stores nothing, so there is nothing to check
+        errors = {}
+        for name in ("version_label", "body", "statement"):
+            if not getattr(self, name).strip():
+                errors[name] = "Required: publishing this text stores it as a new version."
+        if self.version_label and self.pk and self.versions.filter(version_label=self.version_label).exists():
+            errors["version_label"] = (
+                f"Version {self.version_label} is already stored with different text. Give the new text a new label."
+            )
+        if self.effective_date and self.effective_date < timezone.localdate():
+            errors["effective_date"] = "A new version cannot take effect in the past: choose today or a later day."
+        if errors:
+            raise ValidationError(errors)
 
 
 def still_binding(versions_newest_first: list[PolicyVersion]) -> list[PolicyVersion]:
@@ -68,10 +162,11 @@ def still_binding(versions_newest_first: list[PolicyVersion]) -> list[PolicyVers
     return binding
 
 
-class PolicyVersion(Orderable):
-    """One wording of a policy. Its body hash is fixed when it is first saved."""
+class PolicyVersion(models.Model):
+    """One wording of a policy, stored when the policy is published. Its body hash is fixed
+    when it is first saved; once someone attests to it, its words never change."""
 
-    document = ParentalKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
+    document = models.ForeignKey(PolicyDocument, on_delete=models.PROTECT, related_name="versions")
     version_label = models.CharField(max_length=20)
     effective_date = models.DateField()
     body = models.TextField(help_text="The policy text. Separate paragraphs with a blank line.")
@@ -81,24 +176,39 @@ class PolicyVersion(Orderable):
         help_text="A material change asks everyone who attested to an earlier version to read this one and "
         "attest again. Untick for a minor change (wording, links) that needs no new attestation.",
     )
+    reattest_within_days = models.PositiveSmallIntegerField(default=28)
     body_sha256 = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    revision = models.ForeignKey(
+        "wagtailcore.Revision",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The published revision of the policy this version was stored from: who drafted and approved it.",
+    )
 
-    panels = [
-        FieldPanel("version_label"),
-        FieldPanel("effective_date"),
-        FieldPanel("material"),
-        FieldPanel("body"),
-        FieldPanel("statement"),
-    ]
-
-    class Meta(Orderable.Meta):
+    class Meta:
+        ordering = ["effective_date", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["document", "version_label"], name="one_label_per_policy"),
         ]
 
     def __str__(self) -> str:
         return f"{self.document} v{self.version_label}"
+
+    def save(self, *args, **kwargs):
+        if self.locked_changes():
+            raise PermissionError(f"{self} has attestations: its text, statement and effective date are fixed.")
+        self.body_sha256 = body_hash(self.body)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.locked_changes():
+            raise ValidationError(
+                "People have attested to this version, so its text, statement, effective date and "
+                "whether it is a material change are fixed. Add a new version instead."
+            )
 
     def clauses(self) -> list[tuple[str, str, bool]]:
         """The body's paragraphs as (anchor, text, is_heading). A paragraph numbered "4." is
@@ -129,19 +239,6 @@ class PolicyVersion(Orderable):
             name for name in ("statement", "effective_date", "material") if getattr(stored, name) != getattr(self, name)
         ]
         return changed
-
-    def clean(self):
-        if self.locked_changes():
-            raise ValidationError(
-                "People have attested to this version, so its text, statement, effective date and "
-                "whether it is a material change are fixed. Add a new version instead."
-            )
-
-    def save(self, *args, **kwargs):
-        if self.locked_changes():
-            raise PermissionError(f"{self} has attestations: its text, statement and effective date are fixed.")
-        self.body_sha256 = body_hash(self.body)
-        super().save(*args, **kwargs)
 
 
 def append_only_triggers() -> list[pgtrigger.Trigger]:
@@ -276,9 +373,14 @@ class Certificate(models.Model):
     expires_on = models.DateField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.VALID)
     revoked_reason = models.TextField(blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         ordering = ["-issued_at"]
+        permissions = [("revoke_certificate", "Can revoke certificates")]
 
     def __str__(self) -> str:
         return self.display_serial
@@ -286,6 +388,14 @@ class Certificate(models.Model):
     @property
     def display_serial(self) -> str:
         return grouped(self.serial)
+
+    @property
+    def public_holder(self) -> str:
+        """The holder as the public verification page names them: initial and surname only."""
+        first, last = self.user.first_name.strip(), self.user.last_name.strip()
+        if not last:
+            return f"{self.holder_name.strip()[:1]}." if self.holder_name.strip() else ""
+        return f"{first[:1]}. {last}" if first else last
 
     @property
     def current_state(self) -> str:

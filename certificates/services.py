@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from wagtail.log_actions import log
 
-from .models import Attestation, Certificate, LedgerAnchor, PolicyVersion
+from .models import Attestation, Certificate, LedgerAnchor, PolicyDocument, PolicyVersion, policy_version_published
 from .serials import new_serial
 
 GENESIS_HASH = "0" * 64
@@ -210,3 +211,47 @@ def anchor_ledger(recipient: str = "") -> LedgerAnchor:
             recipient_list=[recipient],
         )
     return anchor
+
+
+@transaction.atomic
+def store_published_version(document: PolicyDocument, revision=None) -> PolicyVersion | None:
+    """Store the document's published text as its next version, and announce it with
+    ``policy_version_published``. Text and statement unchanged from the version stored last
+    store nothing and touch nothing: republishing is harmless."""
+    if not document.text_changed():
+        return None
+    version = PolicyVersion.objects.create(
+        document=document,
+        version_label=document.version_label,
+        effective_date=document.effective_date or timezone.localdate(),
+        material=document.material,
+        reattest_within_days=document.reattest_within_days,
+        body=document.body,
+        statement=document.statement,
+        revision=revision,
+    )
+    policy_version_published.send(sender=PolicyVersion, version=version)
+    return version
+
+
+class AlreadyRevoked(Exception):
+    pass
+
+
+@transaction.atomic
+def revoke(certificate: Certificate, *, reason: str, by) -> Certificate:
+    """Withdraw a certificate, keeping it: its verification page says it is revoked. The
+    reason and who revoked it go to the audit trail."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValueError("Give the reason the certificate is revoked.")
+    certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
+    if certificate.status == Certificate.Status.REVOKED:
+        raise AlreadyRevoked(f"Certificate {certificate.display_serial} was already revoked.")
+    certificate.status = Certificate.Status.REVOKED
+    certificate.revoked_reason = reason
+    certificate.revoked_at = timezone.now()
+    certificate.revoked_by = by
+    certificate.save(update_fields=["status", "revoked_reason", "revoked_at", "revoked_by"])
+    log(certificate, "attest.certificate.revoke", user=by, data={"serial": certificate.serial, "reason": reason})
+    return certificate

@@ -456,7 +456,17 @@ def install_policy(policy: PolicyContent, *, through: str | None = None) -> Poli
             )
         if version.label == through:
             break
+    _draft_from_latest_version(document)
     return document
+
+
+def _draft_from_latest_version(document: PolicyDocument) -> None:
+    """Start the admin's draft of the next version from the text stored last."""
+    latest = document.latest_version()
+    if latest is not None and document.text_changed():
+        for name in ("version_label", "effective_date", "material", "body", "statement"):
+            setattr(document, name, getattr(latest, name))
+        document.save()
 
 
 def install_module(content: ModuleContent, index: ModuleIndexPage, document: PolicyDocument) -> ModulePage:

@@ -174,6 +174,11 @@ class EnrolmentQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
 
+    def current(self):
+        """Each person's latest cycle of each module: the one that says where they stand now."""
+        later = Enrolment.objects.filter(user=models.OuterRef("user"), module=models.OuterRef("module"))
+        return self.exclude(models.Exists(later.filter(cycle__gt=models.OuterRef("cycle"))))
+
 
 class Enrolment(models.Model):
     """One person on one module for one cycle, with its status kept up to date so
@@ -210,3 +215,19 @@ class Enrolment(models.Model):
     @property
     def is_overdue(self) -> bool:
         return self.status != self.Status.COMPLETE and self.due_date < timezone.localdate()
+
+
+class ReattestationCycle(models.Model):
+    """A material policy version taking effect: everyone who had completed a module using the
+    policy gets a new enrolment cycle, due by ``due_date``, to read the new version and attest
+    again. One per version, so opening it twice does nothing."""
+
+    policy_version = models.OneToOneField(
+        "certificates.PolicyVersion", on_delete=models.PROTECT, related_name="reattestation_cycle"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_date = models.DateField()
+    enrolled = models.PositiveIntegerField(default=0, help_text="People asked to attest again.")
+
+    def __str__(self) -> str:
+        return f"Attest again to {self.policy_version} by {self.due_date:%d %B %Y}"

@@ -7,6 +7,7 @@ tie them together and keep each enrolment's status true.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -17,7 +18,7 @@ from certificates.services import AlreadyAttested, Context, attest, issue_certif
 from scenarios.models import Attempt
 from scenarios.services import start_attempt
 
-from .models import Assignment, Enrolment, ModulePage, OrgUnit, User
+from .models import Assignment, Enrolment, ModulePage, OrgUnit, ReattestationCycle, User
 
 
 class NotEnrolled(Exception):
@@ -103,21 +104,27 @@ def _pk(row) -> int:
 
 
 def reattestations_due(user, enrolments) -> dict[int, PolicyVersion]:
-    """For each completed enrolment whose policy has changed materially since the person
-    attested, the version they must now attest to, keyed by enrolment id. Three queries
-    however many enrolments there are."""
-    complete = [e for e in enrolments if e.status == Enrolment.Status.COMPLETE and e.module.policy_document_id]
-    if not complete:
+    """For each enrolment, complete or waiting only for the attestation, whose policy has
+    changed materially since the person last attested to it, the version they must now attest
+    to, keyed by enrolment id. Three queries however many enrolments there are."""
+    waiting = {Enrolment.Status.COMPLETE, Enrolment.Status.PASSED}
+    candidates = [e for e in enrolments if e.status in waiting and e.module.policy_document_id]
+    if not candidates:
         return {}
-    documents = {e.module.policy_document_id for e in complete}
+    documents = {e.module.policy_document_id for e in candidates}
     by_document: dict[int, list[PolicyVersion]] = {}
     for version in in_force(PolicyVersion.objects.filter(document_id__in=documents)):
         by_document.setdefault(version.document_id, []).append(version)
-    attested = set(Attestation.objects.filter(user=user).values_list("policy_version_id", flat=True))
+    attested: dict[int, set[int]] = {}
+    for version_id, document_id in Attestation.objects.filter(
+        user=user, policy_version__document_id__in=documents
+    ).values_list("policy_version_id", "policy_version__document_id"):
+        attested.setdefault(document_id, set()).add(version_id)
     due = {}
-    for enrolment in complete:
+    for enrolment in candidates:
         versions = by_document.get(enrolment.module.policy_document_id, [])
-        if versions and not attested & {version.pk for version in still_binding(versions)}:
+        own = attested.get(enrolment.module.policy_document_id, set())
+        if versions and own and not own & {version.pk for version in still_binding(versions)}:
             due[enrolment.pk] = versions[0]
     return due
 
@@ -234,3 +241,60 @@ def enrol_assignment(assignment: Assignment) -> int:
         ignore_conflicts=True,
     )
     return len(created)
+
+
+@transaction.atomic
+def open_reattestation_cycle(version: PolicyVersion) -> ReattestationCycle | None:
+    """When a material version has taken effect, give everyone whose latest enrolment on a
+    module using its policy is complete (on an earlier version) a new cycle: passed, with the
+    attestation to do, due ``reattest_within_days`` after the cycle opens (the day the version
+    takes effect, or today if the cycle opens late). Returns the cycle; None when the version opens none (a minor
+    change, the first version, or one not yet in force). Opening a cycle twice does nothing."""
+    today = timezone.localdate()
+    first = not PolicyVersion.objects.filter(document_id=version.document_id, pk__lt=version.pk).exists()
+    if not version.material or first or version.effective_date > today:
+        return None
+    start = max(version.effective_date, today)
+    cycle, created = ReattestationCycle.objects.get_or_create(
+        policy_version=version,
+        defaults={"due_date": start + datetime.timedelta(days=version.reattest_within_days)},
+    )
+    if not created:
+        return cycle
+    completed = (
+        Enrolment.objects.current()
+        .filter(
+            module__policy_document_id=version.document_id,
+            status=Enrolment.Status.COMPLETE,
+            user__is_active=True,
+        )
+        .exclude(user__attestations__policy_version=version)
+    )
+    created_rows = Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                user_id=enrolment.user_id,
+                module_id=enrolment.module_id,
+                assignment_id=enrolment.assignment_id,
+                cycle=enrolment.cycle + 1,
+                due_date=cycle.due_date,
+                status=Enrolment.Status.PASSED,
+                started_at=cycle.opened_at,
+                passed_at=enrolment.passed_at,
+            )
+            for enrolment in completed
+        ],
+        ignore_conflicts=True,
+    )
+    cycle.enrolled = len(created_rows)
+    cycle.save(update_fields=["enrolled"])
+    return cycle
+
+
+def open_due_reattestation_cycles() -> list[ReattestationCycle]:
+    """Open the cycle of every material version that has taken effect without one yet: a
+    version published to take effect on a later day opens its cycle on that day."""
+    waiting = PolicyVersion.objects.filter(
+        material=True, effective_date__lte=timezone.localdate(), reattestation_cycle__isnull=True
+    ).order_by("effective_date", "pk")
+    return [cycle for version in waiting if (cycle := open_reattestation_cycle(version))]

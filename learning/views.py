@@ -9,6 +9,7 @@ from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from certificates.diff import compare, summary
 from certificates.services import Context, NameMismatch
 from scenarios.services import AttemptError
 
@@ -29,6 +30,7 @@ from .services import (
 def dashboard(request):
     enrolments = (
         Enrolment.objects.for_user(request.user)
+        .current()
         .select_related("module")
         # Work still to do first, soonest due first; completed modules last.
         .order_by(
@@ -105,11 +107,11 @@ def attest(request, page_id: int):
             else:
                 messages.success(request, "Attestation recorded. Your certificate has been issued.")
             return redirect("certificates:detail", outcome.certificate.display_serial)
-    return render(
-        request,
-        "learning/attest.html",
-        {"module": module, "progress": progress, "version": progress.policy_version, "form": form},
-    )
+    context = {"module": module, "progress": progress, "version": progress.policy_version, "form": form}
+    if progress.reattest:
+        context["changes"] = compare(progress.earlier_attestation.policy_version.body, progress.policy_version.body)
+        context["counts"] = summary(context["changes"])
+    return render(request, "learning/attest.html", context)
 
 
 def csrf_failure(request, reason: str = ""):

@@ -25,7 +25,11 @@ def test_the_demo_officer_attested_to_the_first_version_before_the_second_took_e
     assert row.attempt_id is not None
     certificate = Certificate.objects.get(attestation=row)
     assert certificate.current_state == "superseded"
-    assert Enrolment.objects.get(user=demo["reattest"]).certificate_serial == certificate.serial
+    first, second = Enrolment.objects.filter(user=demo["reattest"]).order_by("cycle")
+    assert (first.cycle, first.status, first.certificate_serial) == (1, "complete", certificate.serial)
+    # Version 2.0, a material change, opened a new cycle: only the attestation is left to do.
+    assert (second.cycle, second.status, second.certificate_serial) == (2, "passed", "")
+    assert second.due_date == timezone.localdate() + datetime.timedelta(days=28)
 
 
 def test_their_dashboard_asks_them_to_attest_again(returning, demo):
@@ -51,7 +55,7 @@ def test_attesting_again_issues_a_new_certificate_and_supersedes_the_old_one(ret
     new = Certificate.objects.exclude(pk=old.pk).get(user=demo["reattest"])
     assert response.url == f"/certificates/{new.display_serial}/"
     assert new.policy_version.version_label == "2.0" and new.current_state == "valid"
-    assert Enrolment.objects.get(user=demo["reattest"]).certificate_serial == new.serial
+    assert Enrolment.objects.current().get(user=demo["reattest"]).certificate_serial == new.serial
     page = returning.get("/").content.decode()
     assert "Policy updated" not in page and "Complete" in page
     verify = returning.get(f"/verify/{old.display_serial}/").content.decode()

@@ -17,6 +17,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +29,7 @@ from wagtail.models import (
     Page,
     Site,
     Workflow,
+    WorkflowContentType,
     WorkflowPage,
     WorkflowTask,
 )
@@ -36,7 +38,7 @@ from certificates.models import Attestation, PolicyDocument
 from certificates.services import Context
 from learning.content import ContentError, install_module, install_policy, load_module
 from learning.models import Assignment, ModuleIndexPage, ModulePage, OrgUnit, User
-from learning.services import attest_to_module, begin_module, enrol_assignment
+from learning.services import attest_to_module, begin_module, enrol_assignment, open_due_reattestation_cycles
 from scenarios.services import answer_remaining
 
 DEMO_MODULE = settings.BASE_DIR / "content" / "contacting-the-public"
@@ -68,7 +70,7 @@ ROLES = [
     ("manager", "Line manager of the officer; also assigned the module"),
     ("trainer", "Trainer: writes scenarios in the Wagtail admin, reads the policies, submits changes for approval"),
     ("policyowner", "Policy owner: approves scenario changes; manages policies"),
-    ("hr", "HR: Wagtail admin access (completion reports come next)"),
+    ("hr", "HR: certificates in the Wagtail admin (revoke, ZIP download), any person's transcript"),
     ("admin", "Administrator: everything"),
 ]
 
@@ -97,6 +99,7 @@ class Command(BaseCommand):
         self._assign(module, units["cw-response-a"], people["hr"])
         self._attested_to_first_version(people["reattest"], module, policy)
         install_policy(content.policy)  # then every later version takes effect
+        open_due_reattestation_cycles()  # and v2.0, a material change, asks the returning officer again
         self.stdout.write(self.style.SUCCESS("Demo data ready."))
         self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
         for username, role in ROLES:
@@ -120,8 +123,17 @@ class Command(BaseCommand):
         groups = {}
         for name, codenames in [
             ("Trainers", ["view_analytics", "view_policydocument"]),  # read the clauses they cite
-            ("Policy owners", ["add_policydocument", "change_policydocument", "view_policydocument", "view_analytics"]),
-            ("HR", []),
+            (
+                "Policy owners",
+                [
+                    "add_policydocument",
+                    "change_policydocument",
+                    "publish_policydocument",
+                    "view_policydocument",
+                    "view_analytics",
+                ],
+            ),
+            ("HR", ["view_certificate", "revoke_certificate"]),
         ]:
             group, _ = Group.objects.get_or_create(name=name)
             group.permissions.add(access_admin, *Permission.objects.filter(codename__in=codenames))
@@ -144,6 +156,13 @@ class Command(BaseCommand):
         if created:
             WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
         WorkflowPage.objects.get_or_create(page=index, defaults={"workflow": workflow})
+        # Policy changes go through the same approval before a new version is stored.
+        policies, created = Workflow.objects.get_or_create(name="Policy approval")
+        if created:
+            WorkflowTask.objects.create(workflow=policies, task=task, sort_order=0)
+        WorkflowContentType.objects.get_or_create(
+            content_type=ContentType.objects.get_for_model(PolicyDocument), defaults={"workflow": policies}
+        )
 
     def _people(self, units, groups) -> dict[str, User]:
         people: dict[str, User] = {}
