@@ -60,18 +60,25 @@ def compare(old_body: str, new_body: str) -> list[ClauseChange]:
 
 
 def _replace(old: list[str], new: list[str]) -> list[ClauseChange]:
-    """Clauses replaced by others: alike pairs become word changes, the rest removals and additions."""
+    """Clauses replaced by others. Each old clause is paired, in order, with the next new
+    clause alike enough to be the same clause reworded; new clauses passed over on the way
+    are additions, and an old clause with no partner is a removal."""
     result: list[ClauseChange] = []
-    while old and new:
-        before, after = old.pop(0), new.pop(0)
-        if SequenceMatcher(None, before.split(), after.split(), autojunk=False).ratio() >= SIMILAR:
-            result.append(ClauseChange("changed", word_changes(before, after)))
-        else:
+    position = 0
+    for before in old:
+        partner = next((j for j in range(position, len(new)) if _alike(before, new[j])), None)
+        if partner is None:
             result.append(ClauseChange("removed", (Words("removed", before),)))
-            result.append(ClauseChange("added", (Words("added", after),)))
-    result += [ClauseChange("removed", (Words("removed", text),)) for text in old]
-    result += [ClauseChange("added", (Words("added", text),)) for text in new]
+            continue
+        result += [ClauseChange("added", (Words("added", text),)) for text in new[position:partner]]
+        result.append(ClauseChange("changed", word_changes(before, new[partner])))
+        position = partner + 1
+    result += [ClauseChange("added", (Words("added", text),)) for text in new[position:]]
     return result
+
+
+def _alike(before: str, after: str) -> bool:
+    return SequenceMatcher(None, before.split(), after.split(), autojunk=False).ratio() >= SIMILAR
 
 
 def word_changes(before: str, after: str) -> tuple[Words, ...]:
