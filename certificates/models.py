@@ -401,10 +401,15 @@ class Certificate(models.Model):
     def current_state(self) -> str:
         """valid, expired, superseded or revoked, as a verifier should read it today. A
         certificate is superseded once a material change to its policy takes effect."""
+        return self.state_given(still_binding(self.policy_version.document.versions_in_force()))
+
+    def state_given(self, binding: list[PolicyVersion]) -> str:
+        """The state today, given the versions of its policy still binding (``still_binding``),
+        which a caller listing many certificates of one policy looks up once."""
         if self.status != self.Status.VALID:
             return self.status
         if self.expires_on < timezone.localdate():
             return "expired"
-        if self.policy_version not in still_binding(self.policy_version.document.versions_in_force()):
+        if self.policy_version_id not in {version.pk for version in binding}:
             return self.Status.SUPERSEDED
         return "valid"

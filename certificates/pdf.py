@@ -29,7 +29,7 @@ _FONTS = Path(reportlab.__file__).parent / "fonts"
 REGULAR, BOLD = "AttestSans", "AttestSans-Bold"
 
 
-def _register_fonts() -> None:
+def register_fonts() -> None:
     if REGULAR not in pdfmetrics.getRegisteredFontNames():
         pdfmetrics.registerFont(TTFont(REGULAR, str(_FONTS / "Vera.ttf")))
         pdfmetrics.registerFont(TTFont(BOLD, str(_FONTS / "VeraBd.ttf")))
@@ -41,7 +41,7 @@ def verification_url(certificate: Certificate) -> str:
 
 def render_pdf(certificate: Certificate) -> bytes:
     """The certificate as PDF bytes."""
-    _register_fonts()
+    register_fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
     canvas = Canvas(

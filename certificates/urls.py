@@ -5,6 +5,7 @@ from . import views
 app_name = "certificates"
 
 urlpatterns = [
+    path("certificates/", views.mine, name="mine"),
     path("certificates/<str:serial>/", views.detail, name="detail"),
     path("certificates/<str:serial>/pdf/", views.pdf, name="pdf"),
     path("policies/<path:reference>/", views.policy, name="policy"),  # references may contain "/"

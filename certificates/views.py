@@ -2,32 +2,48 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
+from django_ratelimit.decorators import ratelimit
 
 from .models import Certificate, PolicyDocument
 from .pdf import render_pdf, verification_url
 from .serials import InvalidSerial, grouped, normalise
 from .services import certificate_verifies
 
+VERIFY_WINDOW_MINUTES = 10
 
-def _own_certificate(request, serial: str) -> Certificate:
+
+def _certificate_for(request, serial: str) -> Certificate:
+    """The certificate, if the person signed in may see it: their own, or (HR, line managers)
+    one their role covers. Anyone else's is a 404, as if it did not exist."""
     try:
         compact = normalise(serial)
     except InvalidSerial as error:
         raise Http404(str(error)) from error
-    return get_object_or_404(
-        Certificate.objects.select_related("policy_version__document", "attestation"),
-        serial=compact,
-        user=request.user,
+    certificate = get_object_or_404(
+        Certificate.objects.select_related("policy_version__document", "attestation", "user"), serial=compact
     )
+    if not request.user.has_perm("certificates.view_certificate", certificate):
+        raise Http404("No certificate of yours has this serial.")
+    return certificate
+
+
+@login_required
+def mine(request):
+    """The officer's certificates, every one they were issued, newest first, with its state today."""
+    certificates = list(
+        Certificate.objects.filter(user=request.user).select_related("policy_version__document").order_by("-issued_at")
+    )
+    return render(request, "certificates/mine.html", {"certificates": certificates})
 
 
 @login_required
 def detail(request, serial: str):
-    certificate = _own_certificate(request, serial)
+    certificate = _certificate_for(request, serial)
     return render(
         request,
         "certificates/detail.html",
@@ -37,7 +53,7 @@ def detail(request, serial: str):
 
 @login_required
 def pdf(request, serial: str):
-    certificate = _own_certificate(request, serial)
+    certificate = _certificate_for(request, serial)
     response = HttpResponse(render_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.display_serial}.pdf"'
     return response
@@ -71,9 +87,20 @@ def verify_form(request):
     return redirect("certificates:verify", grouped(compact))
 
 
+def _too_many_checks(request):
+    response = render(request, "certificates/verify_limited.html", {"minutes": VERIFY_WINDOW_MINUTES}, status=429)
+    response["Retry-After"] = str(VERIFY_WINDOW_MINUTES * 60)
+    return response
+
+
 @never_cache
+@ratelimit(key="ip", rate=lambda group, request: f"{settings.VERIFY_RATE_LIMIT}/{VERIFY_WINDOW_MINUTES}m", block=False)
 def verify(request, serial: str):
-    """Anyone may check a certificate by its serial; the page shows only what the certificate says."""
+    """Anyone may check a certificate by its serial; the page shows only what the certificate
+    says and names the holder by initial and surname. Checks are limited per address, so the
+    page cannot be used to trawl for serials."""
+    if getattr(request, "limited", False):
+        return _too_many_checks(request)
     try:
         compact = normalise(serial)
     except InvalidSerial as error:
@@ -81,7 +108,9 @@ def verify(request, serial: str):
     if serial != grouped(compact):
         return redirect("certificates:verify", grouped(compact))
     certificate = (
-        Certificate.objects.select_related("policy_version__document", "attestation").filter(serial=compact).first()
+        Certificate.objects.select_related("policy_version__document", "attestation", "user")
+        .filter(serial=compact)
+        .first()
     )
     if certificate is None:
         return render(request, "certificates/verify_result.html", {"serial": serial}, status=404)

@@ -1,4 +1,5 @@
 from django.template.loader import render_to_string
+from wagtail import hooks
 from wagtail.admin.views.generic.models import InspectView
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
@@ -29,3 +30,8 @@ class PolicyDocumentViewSet(SnippetViewSet):
 
 
 register_snippet(PolicyDocumentViewSet)
+
+
+@hooks.register("register_log_actions")
+def register_certificate_actions(actions):
+    actions.register_action("attest.certificate.revoke", "Revoke certificate", "Certificate revoked")

@@ -59,6 +59,10 @@ class User(AbstractUser):
     class Meta:
         verbose_name = "person"
         verbose_name_plural = "people"
+        permissions = [
+            ("view_transcript", "Can download anyone's training transcript"),
+            ("view_team", "Can see the training records of people in their own org unit and the units below it"),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username

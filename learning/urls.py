@@ -23,4 +23,5 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("modules/<page_id:page_id>/start/", views.start, name="start"),
     path("modules/<page_id:page_id>/attest/", views.attest, name="attest"),
+    path("people/<page_id:person_id>/transcript/", views.transcript, name="transcript"),
 ]

@@ -6,7 +6,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Value, When
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from certificates.diff import compare, summary
@@ -14,7 +17,7 @@ from certificates.services import Context, NameMismatch
 from scenarios.services import AttemptError
 
 from .forms import AttestationForm
-from .models import Enrolment, ModulePage
+from .models import Enrolment, ModulePage, User
 from .services import (
     NotEnrolled,
     NotReadyToAttest,
@@ -24,6 +27,7 @@ from .services import (
     module_progress,
     reattestations_due,
 )
+from .transcript import render_transcript, transcript_for
 
 
 @login_required
@@ -112,6 +116,19 @@ def attest(request, page_id: int):
         context["changes"] = compare(progress.earlier_attestation.policy_version.body, progress.policy_version.body)
         context["counts"] = summary(context["changes"])
     return render(request, "learning/attest.html", context)
+
+
+@login_required
+def transcript(request, person_id: int):
+    """A person's training transcript as a PDF: their own, or one their role lets them see
+    (HR anyone's, a line manager their units'). Anyone else's is a 404."""
+    person = get_object_or_404(User.objects.select_related("org_unit"), pk=person_id)
+    if not request.user.has_perm("learning.view_transcript", person):
+        raise Http404("No transcript you may see has this address.")
+    response = HttpResponse(render_transcript(transcript_for(person)), content_type="application/pdf")
+    name = slugify(person.warrant_number or person.username)
+    response["Content-Disposition"] = f'attachment; filename="transcript-{name}-{timezone.localdate():%Y-%m-%d}.pdf"'
+    return response
 
 
 def csrf_failure(request, reason: str = ""):

@@ -7,7 +7,18 @@ from wagtail.models import Page
 
 from scenarios.models import Attempt, PinnedScenario
 
+from . import certificate_admin
 from .models import Enrolment
+
+
+@hooks.register("register_admin_urls")
+def register_certificate_admin_urls():
+    return certificate_admin.urlpatterns
+
+
+@hooks.register("register_admin_menu_item")
+def register_certificates_menu_item():
+    return certificate_admin.menu_item()
 
 
 def pages_with_training_records(pages) -> list[Page]:

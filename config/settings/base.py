@@ -21,6 +21,7 @@ env = environ.Env(
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "Attest <attest@localhost>"),
     LEDGER_ANCHOR_EMAIL=(str, ""),
+    VERIFY_RATE_LIMIT=(int, 60),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     FORCE_NAME=(str, "Metropolitan Police Service"),
     DEMO_PASSWORD=(str, "attest-demo-2026"),
@@ -120,6 +121,8 @@ AUTH_USER_MODEL = "learning.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Who may see one person's certificates and transcript: themselves, HR, their line managers.
+    "learning.permissions.TrainingRecordBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -170,6 +173,12 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the daily ledger anchor (row count and head hash) is emailed, outside the database.
 LEDGER_ANCHOR_EMAIL = env("LEDGER_ANCHOR_EMAIL")
+# Certificate checks on the public /verify/ pages allowed per client address in 10 minutes,
+# counted in the default cache (shared by every app process when CACHE_URL names one).
+VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT")
+# Behind a proxy, rate limits key on REMOTE_ADDR as the WSGI server sets it: configure the
+# proxy (or gunicorn's --forwarded-allow-ips) so that it is the client's address.
+RATELIMIT_USE_CACHE = "default"
 
 # Background work (email, certificates) goes through Django's task framework; the
 # immediate backend runs it in-process until a worker is configured (see README).

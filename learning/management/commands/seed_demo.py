@@ -133,12 +133,13 @@ class Command(BaseCommand):
                     "view_analytics",
                 ],
             ),
-            ("HR", ["view_certificate", "revoke_certificate"]),
+            ("HR", ["view_certificate", "revoke_certificate", "view_transcript"]),
         ]:
             group, _ = Group.objects.get_or_create(name=name)
             group.permissions.add(access_admin, *Permission.objects.filter(codename__in=codenames))
             groups[name] = group
         groups["Line managers"], _ = Group.objects.get_or_create(name="Line managers")
+        groups["Line managers"].permissions.add(Permission.objects.get(codename="view_team"))
         return groups
 
     def _page_permissions(self, groups: dict[str, Group], index: Page) -> None:
