@@ -6,6 +6,7 @@ from collections import Counter
 
 import pytest
 from django.db import connection
+from django.test import Client
 
 from certificates.models import Attestation, Certificate
 from certificates.services import Context
@@ -14,7 +15,7 @@ from learning.services import attest_to_module, begin_module
 from scenarios.models import Attempt, Response
 from scenarios.services import AttemptError, record_response, walk
 
-from .helpers import answer_path
+from .helpers import answer_path, attestation_form
 
 
 def shown_text(module) -> str:
@@ -87,6 +88,43 @@ def test_concurrent_attestations_make_one_row_and_one_certificate(demo):
     assert Certificate.objects.filter(user=demo["officer"]).count() == 1
     assert {result.certificate.pk for result in results} == {Certificate.objects.get(user=demo["officer"]).pk}
     assert sum(not result.already_attested for result in results) == 1
+
+
+def test_fifty_concurrent_attestation_forms_make_one_row_and_one_certificate(demo):
+    """Fifty browsers (a double-click, a replayed form, many tabs) post the same attestation at
+    once through the whole request stack: one ledger row, one certificate, and every response is
+    the certificate with a success or "already attested" message, or the "already attested" page."""
+    officer, module = demo["officer"], demo["module"]
+    passed_attempt(officer, module)
+    form = attestation_form(module, "Sam Taylor")
+    clients = []
+    for _ in range(50):
+        browser = Client(raise_request_exception=False)
+        browser.force_login(officer)
+        clients.append(browser)
+
+    responses = run_together(50, lambda i: clients[i].post(f"/modules/{module.pk}/attest/", form))
+
+    assert Attestation.objects.filter(user=officer).count() == 1
+    certificate = Certificate.objects.get(user=officer)
+    certificate_url = f"/certificates/{certificate.display_serial}/"
+    outcomes = Counter()
+    for browser, response in zip(clients, responses, strict=True):
+        assert not isinstance(response, Exception), response
+        if response.status_code == 302:
+            assert response.url == certificate_url
+            page = browser.get(certificate_url).content.decode()
+            if "Attestation recorded. Your certificate has been issued." in page:
+                outcomes["recorded"] += 1
+            else:
+                assert "You had already attested to this version. Here is your certificate." in page
+                outcomes["already attested"] += 1
+        else:
+            assert response.status_code == 200, response.status_code
+            assert "You have already attested" in response.content.decode()
+            outcomes["already attested page"] += 1
+    assert outcomes["recorded"] == 1, outcomes
+    assert sum(outcomes.values()) == 50
 
 
 def test_concurrent_attestations_by_different_people_keep_one_unbroken_chain(demo):
