@@ -29,6 +29,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from throwaway import in_throwaway_database  # noqa: E402
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
 
@@ -87,9 +88,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        main()
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    in_throwaway_database(main)

@@ -377,7 +377,7 @@ def test_the_holder_sees_their_certificate(officer_client, certificate):
 
 
 def test_another_officer_cannot_see_or_download_my_certificate(client, certificate, demo):
-    sign_in_as(client, demo["manager"])
+    sign_in_as(client, demo["reattest"])  # same unit, not their line manager
     assert client.get(f"/certificates/{certificate.display_serial}/").status_code == 404
     assert client.get(f"/certificates/{certificate.display_serial}/pdf/").status_code == 404
 

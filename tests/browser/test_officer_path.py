@@ -284,6 +284,11 @@ def test_a_returning_officer_attests_to_the_new_policy_version(transactional_db,
     module_row.get_by_role("link", name=re.compile(r"^Read version 2\.0 and attest")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Read and attest to the policy")
     expect(page.get_by_text("You attested to version 1.0 on")).to_be_visible()
+    # What changed, before the new text: changed clauses with their words marked, in words too.
+    expect(page.get_by_role("heading", name="What changed since version 1.0")).to_be_visible()
+    changes = page.get_by_role("list", name="What changed since version 1.0")
+    expect(changes.locator("ins").first).to_contain_text("[added:")
+    expect(changes.locator("del").first).to_contain_text("[removed:")
     assert_accessible(page)
     page.get_by_label("I confirm the statement above").check()
     page.get_by_label("Your full name").fill("Priya Shah")
@@ -293,3 +298,10 @@ def test_a_returning_officer_attests_to_the_new_policy_version(transactional_db,
     assert_accessible(page)
     page.get_by_role("link", name="My training", exact=True).click()
     expect(page.get_by_role("row").filter(has_text=MODULE_TITLE).locator(".govuk-tag")).to_have_text("Complete")
+
+    # My certificates keeps both: the new one valid, the one for version 1.0 superseded.
+    page.get_by_role("link", name="My certificates", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My certificates")
+    states = page.get_by_role("table").locator(".govuk-tag")
+    expect(states).to_have_text(["Valid", "Superseded"])
+    assert_accessible(page)
