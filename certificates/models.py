@@ -93,10 +93,7 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
         FieldPanel("owner"),
         MultiFieldPanel(
             [
-                HelpPanel(
-                    content="Publishing stores this text as a new version of the policy. Versions already "
-                    "stored never change: people have attested to them."
-                ),
+                HelpPanel(template="certificates/admin/stored_versions_panel.html"),
                 FieldPanel("version_label"),
                 FieldPanel("effective_date"),
                 FieldPanel("material"),

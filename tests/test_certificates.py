@@ -40,6 +40,7 @@ def test_the_pdf_carries_everything_a_verifier_needs(client, certificate, settin
         version.body_sha256[:12],
         certificate.display_serial,
         timezone.localtime(certificate.issued_at).strftime("%-d %B %Y"),
+        certificate.expires_on.strftime("%-d %B %Y"),
         f"{settings.SITE_URL}/verify/{certificate.display_serial}/",
     ]:
         assert expected in text, expected

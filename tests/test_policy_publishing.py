@@ -71,6 +71,14 @@ def test_the_draft_starts_from_the_version_in_force(policy):
     assert not policy.text_changed()
 
 
+def test_the_edit_form_lists_the_stored_versions(client, demo, policy):
+    client.force_login(demo["policyowner"])
+    page = client.get(EDIT.format(policy.pk)).content.decode()
+    assert "Version 1.0, in force from 1 January 2020: the first version" in page
+    assert "Version 2.0, in force from" in page and "a material change" in page
+    assert client.get("/admin/snippets/certificates/policydocument/add/").status_code == 200
+
+
 def test_publishing_new_text_stores_a_new_version(client, demo, policy):
     client.force_login(demo["policyowner"])
     response = publish(client, policy, version_label="2.1", material=None, body=reworded(policy))
