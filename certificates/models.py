@@ -131,8 +131,28 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
 
     def clean(self):
         super().clean()
-        if not self.text_changed():
-            return  # publishing stores nothing, so there is nothing to check
+        errors = self.unchanged_text_errors() if not self.text_changed() else self.new_version_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def unchanged_text_errors(self) -> dict[str, str]:
+        """Publishing unchanged text stores nothing, so changing only the version's other
+        details would be published without effect: refuse that rather than mislead."""
+        latest = self.latest_version()
+        errors = {}
+        if self.version_label != latest.version_label:
+            errors["version_label"] = (
+                f"The text and statement are those of version {latest.version_label}, so publishing would store no "
+                f"new version. Change the text, or keep the label {latest.version_label}."
+            )
+        if self.material != latest.material:
+            errors["material"] = (
+                f"The text is unchanged since version {latest.version_label}: there is no change to mark."
+            )
+        return errors
+
+    def new_version_errors(self) -> dict[str, str]:
+        """What stops the drafted text being stored as a new version when published."""
         errors = {}
         for name in ("version_label", "body", "statement"):
             if not getattr(self, name).strip():
@@ -141,10 +161,16 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
             errors["version_label"] = (
                 f"Version {self.version_label} is already stored with different text. Give the new text a new label."
             )
+        starts = self.effective_date or timezone.localdate()
+        latest = self.latest_version()
         if self.effective_date and self.effective_date < timezone.localdate():
             errors["effective_date"] = "A new version cannot take effect in the past: choose today or a later day."
-        if errors:
-            raise ValidationError(errors)
+        elif latest is not None and starts < latest.effective_date:
+            errors["effective_date"] = (
+                f"Version {latest.version_label} takes effect on {latest.effective_date:%-d %B %Y}: a newer version "
+                "cannot take effect before it."
+            )
+        return errors
 
 
 def still_binding(versions_newest_first: list[PolicyVersion]) -> list[PolicyVersion]:
@@ -180,7 +206,7 @@ class PolicyVersion(models.Model):
         "wagtailcore.Revision",
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,  # the record of who drafted and approved it: purge_revisions keeps it
         related_name="+",
         help_text="The published revision of the policy this version was stored from: who drafted and approved it.",
     )

@@ -8,6 +8,7 @@ import ipaddress
 import uuid
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -213,13 +214,26 @@ def anchor_ledger(recipient: str = "") -> LedgerAnchor:
     return anchor
 
 
+class VersionConflict(ValidationError):
+    """The published text cannot be stored as a new version (another publish got there first)."""
+
+
 @transaction.atomic
 def store_published_version(document: PolicyDocument, revision=None) -> PolicyVersion | None:
     """Store the document's published text as its next version, and announce it with
     ``policy_version_published``. Text and statement unchanged from the version stored last
-    store nothing and touch nothing: republishing is harmless."""
+    store nothing and touch nothing: republishing (or a double-click on Publish) is harmless.
+
+    The document's row is locked while this decides, so two publishes at once store one
+    version. Raises ``VersionConflict`` if the label was taken or a later-dated version was
+    stored since the draft was checked; the caller's transaction then undoes the publish.
+    """
+    PolicyDocument.objects.select_for_update().filter(pk=document.pk).first()
     if not document.text_changed():
         return None
+    errors = document.new_version_errors()
+    if errors:
+        raise VersionConflict(errors)
     version = PolicyVersion.objects.create(
         document=document,
         version_label=document.version_label,

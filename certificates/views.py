@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
+from .archive import StateCache
 from .models import Certificate, PolicyDocument
 from .pdf import render_pdf, verification_url
 from .serials import InvalidSerial, grouped, normalise
-from .services import certificate_verifies
+from .services import certificate_verifies, normalised_ip
 
 VERIFY_WINDOW_MINUTES = 10
 
@@ -38,6 +39,9 @@ def mine(request):
     certificates = list(
         Certificate.objects.filter(user=request.user).select_related("policy_version__document").order_by("-issued_at")
     )
+    states = StateCache()
+    for certificate in certificates:
+        certificate.state_today = states.state(certificate)
     return render(request, "certificates/mine.html", {"certificates": certificates})
 
 
@@ -87,6 +91,15 @@ def verify_form(request):
     return redirect("certificates:verify", grouped(compact))
 
 
+def _verify_rate() -> str:
+    return f"{settings.VERIFY_RATE_LIMIT}/{VERIFY_WINDOW_MINUTES}m"
+
+
+def _client_address(request) -> str:
+    # No usable address (a unix socket behind a proxy): such requests share one allowance.
+    return normalised_ip(request.META.get("REMOTE_ADDR")) or "unknown"
+
+
 def _too_many_checks(request):
     response = render(request, "certificates/verify_limited.html", {"minutes": VERIFY_WINDOW_MINUTES}, status=429)
     response["Retry-After"] = str(VERIFY_WINDOW_MINUTES * 60)
@@ -94,7 +107,7 @@ def _too_many_checks(request):
 
 
 @never_cache
-@ratelimit(key="ip", rate=lambda group, request: f"{settings.VERIFY_RATE_LIMIT}/{VERIFY_WINDOW_MINUTES}m", block=False)
+@ratelimit(key=lambda group, request: _client_address(request), rate=lambda group, request: _verify_rate(), block=False)
 def verify(request, serial: str):
     """Anyone may check a certificate by its serial; the page shows only what the certificate
     says and names the holder by initial and surname. Checks are limited per address, so the

@@ -89,7 +89,7 @@ class CertificateReportView(ReportView):
         "policy_version",
         "issued_at",
         "expires_on",
-        "status",
+        "current_state",
     ]
 
     def dispatch(self, request, *args, **kwargs):

@@ -248,12 +248,16 @@ def open_reattestation_cycle(version: PolicyVersion) -> ReattestationCycle | Non
     """When a material version has taken effect, give everyone whose latest enrolment on a
     module using its policy is complete (on an earlier version) a new cycle: passed, with the
     attestation to do, due ``reattest_within_days`` after the cycle opens (the day the version
-    takes effect, or today if the cycle opens late). Returns the cycle; None when the version opens none (a minor
-    change, the first version, or one not yet in force). Opening a cycle twice does nothing."""
+    takes effect, or today if the cycle opens late). Returns the cycle; None when the version
+    opens none: a minor change, the first version, one not yet in force, or one a later material
+    version has replaced. Opening a cycle twice does nothing."""
     today = timezone.localdate()
     first = not PolicyVersion.objects.filter(document_id=version.document_id, pk__lt=version.pk).exists()
     if not version.material or first or version.effective_date > today:
         return None
+    binding = still_binding(version.document.versions_in_force())
+    if version not in binding:
+        return None  # a later material version has replaced it: that one's cycle is the one to open
     start = max(version.effective_date, today)
     cycle, created = ReattestationCycle.objects.get_or_create(
         policy_version=version,
@@ -268,7 +272,8 @@ def open_reattestation_cycle(version: PolicyVersion) -> ReattestationCycle | Non
             status=Enrolment.Status.COMPLETE,
             user__is_active=True,
         )
-        .exclude(user__attestations__policy_version=version)
+        # Anyone who has already attested to a version that still counts has nothing to do.
+        .exclude(user__attestations__policy_version__in=binding)
     )
     created_rows = Enrolment.objects.bulk_create(
         [

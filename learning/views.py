@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from certificates.diff import compare, summary
+from certificates.diff import compare, summary, word_changes
 from certificates.services import Context, NameMismatch
 from scenarios.services import AttemptError
 
@@ -113,8 +113,11 @@ def attest(request, page_id: int):
             return redirect("certificates:detail", outcome.certificate.display_serial)
     context = {"module": module, "progress": progress, "version": progress.policy_version, "form": form}
     if progress.reattest:
-        context["changes"] = compare(progress.earlier_attestation.policy_version.body, progress.policy_version.body)
+        earlier = progress.earlier_attestation
+        context["changes"] = compare(earlier.policy_version.body, progress.policy_version.body)
         context["counts"] = summary(context["changes"])
+        if earlier.statement != progress.policy_version.statement:  # the words they confirmed, as shown then
+            context["statement_changes"] = word_changes(earlier.statement, progress.policy_version.statement)
     return render(request, "learning/attest.html", context)
 
 

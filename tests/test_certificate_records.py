@@ -548,3 +548,9 @@ def test_a_transcript_of_nobody_is_not_found(client, demo):
     client.force_login(demo["hr"])
     missing = max(demo[name].pk for name in ("officer", "hr", "admin", "reattest")) + 1000
     assert client.get(f"/people/{missing}/transcript/").status_code == 404
+
+
+def test_a_check_without_a_client_address_is_answered(client, demo):
+    certificate = sam_certificate(client, demo)
+    client.logout()
+    assert client.get(f"/verify/{certificate.display_serial}/", REMOTE_ADDR="").status_code == 200

@@ -96,8 +96,8 @@ def test_republishing_unchanged_text_stores_nothing_and_touches_no_attestation(c
     versions = list(PolicyVersion.objects.values_list("pk", "body_sha256"))
     enrolments = Enrolment.objects.count()
     client.force_login(demo["policyowner"])
-    # The same words, re-spaced, with a different label: still the same text.
-    response = publish(client, policy, version_label="2.0-again", body=policy.body.replace("\n\n", "  \r\n\r\n"))
+    # The same words, re-spaced and sent with Windows line endings: still the same text.
+    response = publish(client, policy, body=policy.body.replace("\n\n", "  \r\n\r\n"))
     assert response.status_code == 302
     assert list(PolicyVersion.objects.values_list("pk", "body_sha256")) == versions
     assert list(Attestation.objects.values_list("pk", "row_hash")) == attestations
@@ -244,3 +244,81 @@ def test_the_diff_gives_back_both_wordings(old, new):
     changes = compare(old_body, new_body)
     assert [change.old_text for change in changes if change.kind != "added"] == paragraphs(old_body)
     assert [change.new_text for change in changes if change.kind != "removed"] == paragraphs(new_body)
+
+
+def test_changing_only_the_label_of_unchanged_text_is_refused(client, demo, policy):
+    client.force_login(demo["policyowner"])
+    response = publish(client, policy, version_label="2.1")
+    assert response.status_code == 200
+    assert "publishing would store no new version" in response.content.decode()
+    assert not policy.versions.filter(version_label="2.1").exists()
+
+
+def test_a_new_version_cannot_take_effect_before_the_one_stored_last(client, demo, policy):
+    client.force_login(demo["policyowner"])
+    later = timezone.localdate() + datetime.timedelta(days=30)
+    publish(client, policy, version_label="3.0", effective_date=later.isoformat(), body=reworded(policy))
+    policy.refresh_from_db()
+    response = publish(client, policy, version_label="3.1", effective_date="", body=policy.body + "\n\n12. More.")
+    assert response.status_code == 200
+    assert "Version 3.0 takes effect on" in response.content.decode()
+    assert not policy.versions.filter(version_label="3.1").exists()
+
+
+def test_a_publish_that_loses_a_race_for_its_label_saves_nothing(client, demo, policy, monkeypatch):
+    """Two owners publish at once: the form was checked before the other's version was stored."""
+    from wagtail.models import Revision
+
+    from certificates.models import PolicyDocument
+
+    client.force_login(demo["policyowner"])
+    PolicyVersion.objects.create(
+        document=policy, version_label="3.0", effective_date=timezone.localdate(), body="Other.", statement="Other."
+    )
+    monkeypatch.setattr(PolicyDocument, "clean", lambda self: None)  # as if checked before that version existed
+    revisions = Revision.objects.count()
+    response = publish(client, policy, version_label="3.0", body=reworded(policy))
+    assert response.status_code == 200
+    assert "Version 3.0 is already stored with different text" in response.content.decode()
+    assert Revision.objects.count() == revisions
+    policy.refresh_from_db()
+    assert policy.version_label == "2.0" and policy.body == policy.versions.get(version_label="2.0").body
+    assert policy.versions.get(version_label="3.0").body == "Other."
+
+
+def direct_version(policy, label, *, material, body):
+    return PolicyVersion.objects.create(
+        document=policy,
+        version_label=label,
+        effective_date=timezone.localdate(),
+        material=material,
+        body=body,
+        statement="I have read it.",
+    )
+
+
+def test_a_cycle_opened_late_leaves_out_people_who_attested_to_a_later_minor_version(client, demo, policy):
+    third = direct_version(policy, "3.0", material=True, body="1. Third.")
+    direct_version(policy, "3.1", material=False, body="1. Third, reworded.")
+    certified(client, demo["officer"], demo["module"])  # attests to 3.1, the version in force
+    (cycle,) = open_due_reattestation_cycles()
+    assert cycle.policy_version == third and cycle.enrolled == 0
+    assert Enrolment.objects.current().get(user=demo["officer"]).status == "complete"
+
+
+def test_a_material_version_already_replaced_opens_no_cycle(client, demo, policy, officer_certificate):
+    direct_version(policy, "3.0", material=True, body="1. Third.")
+    fourth = direct_version(policy, "4.0", material=True, body="1. Fourth.")
+    (cycle,) = open_due_reattestation_cycles()
+    assert cycle.policy_version == fourth and cycle.enrolled == 1
+    assert open_due_reattestation_cycles() == []
+
+
+def test_a_changed_statement_is_shown_with_the_clauses(client, demo, policy, officer_certificate):
+    client.force_login(demo["policyowner"])
+    publish(client, policy, version_label="3.0", statement=policy.statement + " I will record any emergency call.")
+    client.force_login(demo["officer"])
+    page = client.get(f"/modules/{demo['module'].pk}/attest/").content.decode()
+    assert "0 clauses changed, 0 added and 0 removed. The attestation statement changed too." in page
+    assert "Attestation statement changed" in page
+    assert "[added: </span>I will record any emergency call." in page
