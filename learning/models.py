@@ -51,8 +51,12 @@ class User(AbstractUser):
         help_text="Unique; left blank only for break-glass administrator accounts.",
     )
     rank = models.CharField("rank or grade", max_length=80, blank=True)
+    role = models.CharField(max_length=80, blank=True, help_text="The person's role, as the HR system names it.")
     org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
     line_manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    joined_on = models.DateField(
+        null=True, blank=True, help_text="When the person first came in from the HR system (or was added)."
+    )
 
     REQUIRED_FIELDS = ["email"]
 
@@ -235,3 +239,22 @@ class ReattestationCycle(models.Model):
 
     def __str__(self) -> str:
         return f"Attest again to {self.policy_version} by {self.due_date:%d %B %Y}"
+
+
+class PeopleImport(models.Model):
+    """One CSV of people from the HR system: checked in a dry run, then applied (all or
+    nothing) at most once. Kept as the record of who changed the people, when, and how."""
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField(editable=False)
+    summary = models.JSONField(default=dict, help_text="The dry run's counts.")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} uploaded {self.uploaded_at:%Y-%m-%d %H:%M}"

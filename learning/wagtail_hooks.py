@@ -7,18 +7,23 @@ from wagtail.models import Page
 
 from scenarios.models import Attempt, PinnedScenario
 
-from . import certificate_admin
+from . import certificate_admin, people_admin
 from .models import Enrolment
 
 
 @hooks.register("register_admin_urls")
 def register_certificate_admin_urls():
-    return certificate_admin.urlpatterns
+    return [*certificate_admin.urlpatterns, *people_admin.urlpatterns]
 
 
 @hooks.register("register_admin_menu_item")
 def register_certificates_menu_item():
     return certificate_admin.menu_item()
+
+
+@hooks.register("register_admin_menu_item")
+def register_import_menu_item():
+    return people_admin.menu_item()
 
 
 def pages_with_training_records(pages) -> list[Page]:

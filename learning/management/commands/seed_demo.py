@@ -133,7 +133,7 @@ class Command(BaseCommand):
                     "view_analytics",
                 ],
             ),
-            ("HR", ["view_certificate", "revoke_certificate", "view_transcript"]),
+            ("HR", ["view_certificate", "revoke_certificate", "view_transcript", "add_peopleimport"]),
         ]:
             group, _ = Group.objects.get_or_create(name=name)
             group.permissions.add(access_admin, *Permission.objects.filter(codename__in=codenames))
