@@ -27,7 +27,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import OrgUnit, User
@@ -320,15 +320,36 @@ def apply(data: bytes) -> Report:
             warrant_number__in={row.manager_number for row in report.rows if row.manager_number}
         ).values_list("warrant_number", "pk")
     )
-    changed = []
-    for row in report.rows:
-        if row.action in ("created", "updated", "deactivated"):
-            person = User(pk=pk_of[row.warrant_number], **{name: row.values[name] for name in FIELDS})
-            person.line_manager_id = pk_of.get(row.manager_number)
-            changed.append(person)
-    User.objects.bulk_update(changed, [*FIELDS, "line_manager_id"], batch_size=BATCH)
+    # Line managers last: a new person's manager may be new too, created just above.
+    update_rows(
+        [
+            (pk_of[row.warrant_number], *(row.values[name] for name in FIELDS), pk_of.get(row.manager_number))
+            for row in rows
+        ],
+        [*FIELDS, "line_manager_id"],
+    )
     end_sessions([pk_of[row.warrant_number] for row in rows if row.action == "deactivated"])
     return report
+
+
+def update_rows(rows: list[tuple], columns: list[str]) -> None:
+    """Set ``columns`` of many people at once: each row is (pk, value, value...). One
+    ``WITH v AS (VALUES ...) UPDATE ... FROM v`` per batch, which PostgreSQL and SQLite (3.33 and later)
+    both run, rather than the CASE expression per column and row that ``bulk_update`` builds."""
+    quote = connection.ops.quote_name
+    table = quote(User._meta.db_table)
+    casts = {name: User._meta.get_field(name).db_type(connection) for name in columns}
+    assignments = ", ".join(f"{quote(name)} = CAST(v.{quote(name)} AS {casts[name]})" for name in columns)
+    names = ", ".join(quote(name) for name in ["id", *columns])
+    placeholder = "(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), BATCH):
+            batch = rows[start : start + BATCH]
+            cursor.execute(
+                f"WITH v({names}) AS (VALUES {', '.join([placeholder] * len(batch))}) "  # noqa: S608
+                f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{quote('id')} = v.{quote('id')}",
+                [value for row in batch for value in row],
+            )
 
 
 def end_sessions(user_ids: list[int]) -> int:
