@@ -70,7 +70,7 @@ ROLES = [
     ("manager", "Line manager of the officer; also assigned the module"),
     ("trainer", "Trainer: writes scenarios in the Wagtail admin, reads the policies, submits changes for approval"),
     ("policyowner", "Policy owner: approves scenario changes; manages policies"),
-    ("hr", "HR: certificates in the Wagtail admin (revoke, ZIP download), any person's transcript"),
+    ("hr", "HR: certificates in the Wagtail admin (revoke, ZIP download), any person's transcript, import people"),
     ("admin", "Administrator: everything"),
 ]
 
