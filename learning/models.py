@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -152,32 +153,124 @@ class ModulePage(LoginRequiredPageMixin, Page):
         return context
 
 
+def lines(text: str) -> list[str]:
+    """The non-blank lines of ``text``, trimmed: how a list of ranks or roles is typed."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 class Assignment(models.Model):
-    """A module assigned to an org unit and everything below it, or to everyone."""
+    """A module assigned to an audience: everyone, or the people in some org units (and every
+    unit below them), narrowed to some ranks or roles if any are given. Each person is due by a
+    fixed date, or a number of days after they joined; a recurring assignment asks again every
+    so many months after each completion."""
 
     module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="assignments")
-    org_unit = models.ForeignKey(
+    everyone = models.BooleanField("everyone in the force", default=False)
+    org_units = models.ManyToManyField(
         OrgUnit,
+        blank=True,
+        related_name="assignments",
+        help_text="The people in these org units and every unit below them.",
+    )
+    ranks = models.TextField(
+        "ranks or grades", blank=True, help_text="One per line, as the HR system names them. Blank: every rank."
+    )
+    roles = models.TextField(blank=True, help_text="One per line, as the HR system names them. Blank: every role.")
+    due_date = models.DateField(null=True, blank=True, help_text="Everyone is due by this date.")
+    due_days_after_joining = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        on_delete=models.PROTECT,
-        help_text="Leave blank to assign to everyone.",
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Or: each person is due this many days after they joined, or after today if they joined before.",
     )
-    due_date = models.DateField()
+    recurrence_months = models.PositiveSmallIntegerField(
+        "repeat every (months)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text="Leave blank for once only.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
-        audience = self.org_unit or "everyone"
-        return f"{self.module.title} → {audience}, due {self.due_date:%d %B %Y}"
+        return f"{self.module.title} → {self.audience_description()}"
+
+    def clean(self):
+        errors = {}
+        if (self.due_date is None) == (self.due_days_after_joining is None):
+            errors["due_date"] = "Give a due date, or a number of days after joining, but not both."
+        elif self.due_date and self.due_date < timezone.localdate() and self._due_date_changed():
+            errors["due_date"] = "The due date has passed: choose today or a later day."
+        if errors:
+            raise ValidationError(errors)
+
+    def _due_date_changed(self) -> bool:
+        if self.pk is None:
+            return True
+        return Assignment.objects.filter(pk=self.pk).values_list("due_date", flat=True).first() != self.due_date
+
+    def audience_description(self) -> str:
+        units = ", ".join(unit.name for unit in self.org_units.all()) if self.pk else ""
+        parts = ["everyone" if self.everyone else units or "every unit"]
+        if self.ranks.strip():
+            parts.append("ranks " + ", ".join(lines(self.ranks)))
+        if self.roles.strip():
+            parts.append("roles " + ", ".join(lines(self.roles)))
+        return "; ".join(parts)
+
+    def audience(self, units=None) -> models.QuerySet:
+        """The active people this assignment is for. ``units`` are its org units, if the caller
+        has them (a form's cleaned data, before they are saved)."""
+        people = User.objects.filter(is_active=True)
+        units = [] if self.everyone else list(self.org_units.all()) if units is None else list(units)
+        if not (self.everyone or units or lines(self.ranks) or lines(self.roles)):
+            return people.none()  # nobody chosen
+        if units:
+            within = models.Q()
+            for unit in units:
+                within |= models.Q(org_unit__path__startswith=unit.path)
+            people = people.filter(within)
+        if lines(self.ranks):
+            people = people.filter(rank__in=lines(self.ranks))
+        if lines(self.roles):
+            people = people.filter(role__in=lines(self.roles))
+        return people
+
+    def due_for(self, joined_on: datetime.date) -> datetime.date:
+        if self.due_date is not None:
+            return self.due_date
+        # Counted from the later of the day they joined and the day the module was assigned, so
+        # nobody is overdue on the day a module is first assigned to them.
+        start = max(joined_on, timezone.localdate(self.created_at))
+        return start + datetime.timedelta(days=self.due_days_after_joining)
+
+
+class Exemption(models.Model):
+    """A person excused from a module, with the reason, who decided and when. Kept, so the
+    record shows why they were never asked."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exemptions")
+    module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="exemptions")
+    reason = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "module"], name="one_exemption_per_module")]
+
+    def __str__(self) -> str:
+        return f"{self.user} exempt from {self.module.title}"
 
 
 class EnrolmentQuerySet(models.QuerySet):
     def overdue(self, today: datetime.date | None = None):
         today = today or timezone.localdate()
-        return self.filter(due_date__lt=today).exclude(status=Enrolment.Status.COMPLETE)
+        return self.filter(due_date__lt=today).exclude(status__in=[Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT])
 
     def for_user(self, user):
         return self.filter(user=user)
@@ -197,6 +290,7 @@ class Enrolment(models.Model):
         IN_PROGRESS = "in_progress", "In progress"
         PASSED = "passed", "Passed: attestation needed"
         COMPLETE = "complete", "Complete"
+        EXEMPT = "exempt", "Exempt"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments")
     module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="enrolments")
@@ -222,7 +316,7 @@ class Enrolment(models.Model):
 
     @property
     def is_overdue(self) -> bool:
-        return self.status != self.Status.COMPLETE and self.due_date < timezone.localdate()
+        return self.status not in (self.Status.COMPLETE, self.Status.EXEMPT) and self.due_date < timezone.localdate()
 
 
 class ReattestationCycle(models.Model):
@@ -258,3 +352,19 @@ class PeopleImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} uploaded {self.uploaded_at:%Y-%m-%d %H:%M}"
+
+
+class Reminder(models.Model):
+    """One reminder or escalation sent about one enrolment: recorded as it is sent, so each is
+    sent once. ``kind`` is before-14, before-7, before-1, due, overdue-week-N or escalated."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=30)
+    sent_at = models.DateTimeField(default=timezone.now)
+    sent_to = models.CharField(max_length=254)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["enrolment", "kind"], name="one_reminder_of_each_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.sent_to} at {self.sent_at:%Y-%m-%d %H:%M}"

@@ -31,6 +31,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import OrgUnit, User
+from .tasks import enrol_assignments
 
 COLUMNS = (
     "warrant_number",
@@ -329,6 +330,7 @@ def apply(data: bytes) -> Report:
         [*FIELDS, "line_manager_id"],
     )
     end_sessions([pk_of[row.warrant_number] for row in rows if row.action == "deactivated"])
+    transaction.on_commit(enrol_assignments.enqueue)  # joiners are enrolled on what is assigned to them
     return report
 
 

@@ -1,9 +1,13 @@
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_save
 from django.dispatch import receiver
 
 from certificates.models import policy_version_published
 from scenarios.signals import attempt_finished
 
+from .models import Assignment
 from .services import open_reattestation_cycle, record_attempt_result
+from .tasks import enrol_assignments
 
 
 @receiver(attempt_finished, dispatch_uid="learning.record_attempt_result")
@@ -15,3 +19,9 @@ def on_attempt_finished(sender, attempt, **kwargs):
 def on_policy_version_published(sender, version, **kwargs):
     # A version taking effect on a later day opens its cycle then, from the daily task.
     open_reattestation_cycle(version)
+
+
+@receiver(post_save, sender=Assignment, dispatch_uid="learning.enrol_on_save")
+@receiver(m2m_changed, sender=Assignment.org_units.through, dispatch_uid="learning.enrol_on_units")
+def on_assignment_changed(sender, **kwargs):
+    transaction.on_commit(enrol_assignments.enqueue)

@@ -14,11 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from certificates.models import Attestation, Certificate, PolicyVersion, in_force, still_binding
-from certificates.services import AlreadyAttested, Context, attest, issue_certificate
+from certificates.services import AlreadyAttested, Context, add_months, attest, issue_certificate
 from scenarios.models import Attempt
 from scenarios.services import start_attempt
 
-from .models import Assignment, Enrolment, ModulePage, OrgUnit, ReattestationCycle, User
+from .models import Assignment, Enrolment, Exemption, ModulePage, ReattestationCycle
 
 
 class NotEnrolled(Exception):
@@ -218,29 +218,90 @@ def _complete(enrolment: Enrolment, certificate: Certificate) -> None:
         enrolment.save(update_fields=["status", "completed_at", "certificate_serial"])
 
 
-def enrol_assignment(assignment: Assignment) -> int:
-    """Enrol every active person in the assignment's audience who is not yet enrolled.
+# A recurring assignment opens the next cycle this long before it falls due, so the first
+# reminders go out in good time.
+RECURRENCE_LEAD = datetime.timedelta(days=30)
 
-    The audience is the org unit and every unit below it, or everyone when the assignment
-    has no unit. Safe to run again: existing enrolments are left as they are. Returns the
-    number of enrolments created.
-    """
-    people = User.objects.filter(is_active=True)
-    if assignment.org_unit_id:
-        # Read the path afresh: adding units elsewhere in the tree can move it.
-        unit = OrgUnit.objects.get(pk=assignment.org_unit_id)
-        people = people.filter(org_unit__path__startswith=unit.path)
-    already = Enrolment.objects.filter(module_id=assignment.module_id).values("user_id")
+
+@transaction.atomic
+def enrol_assignment(assignment: Assignment) -> int:
+    """Enrol everyone in the assignment's audience who is not enrolled on its module and not
+    exempt, due by the assignment's date (or N days after they joined); move the due date of
+    its open enrolments if the assignment's date moved; and, for a recurring assignment, open
+    the next cycle for those who completed the last one. Safe to run again: it creates only
+    what is missing. Returns the number of enrolments created."""
+    module_id = assignment.module_id
+    exempt = Exemption.objects.filter(module_id=module_id).values("user_id")
+    enrolled = Enrolment.objects.filter(module_id=module_id).values("user_id")
+    newcomers = assignment.audience().exclude(pk__in=exempt).exclude(pk__in=enrolled)
     created = Enrolment.objects.bulk_create(
         [
             Enrolment(
-                user_id=user_id, module_id=assignment.module_id, assignment=assignment, due_date=assignment.due_date
+                user_id=pk,
+                module_id=module_id,
+                assignment=assignment,
+                due_date=assignment.due_for(joined_on or joined_at.date()),
             )
-            for user_id in people.exclude(pk__in=already).values_list("pk", flat=True)
+            for pk, joined_on, joined_at in newcomers.values_list("pk", "joined_on", "date_joined").iterator(2000)
         ],
+        batch_size=2000,
         ignore_conflicts=True,
     )
-    return len(created)
+    if assignment.due_date is not None:
+        Enrolment.objects.filter(assignment=assignment).exclude(
+            status__in=[Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT]
+        ).exclude(due_date=assignment.due_date).update(due_date=assignment.due_date)
+    return len(created) + _open_recurrences(assignment)
+
+
+def _open_recurrences(assignment: Assignment) -> int:
+    """Open the next cycle for each person whose latest cycle is complete and falls due again
+    (``recurrence_months`` after they completed it) within ``RECURRENCE_LEAD``."""
+    if not assignment.recurrence_months:
+        return 0
+    horizon = timezone.localdate() + RECURRENCE_LEAD
+    completed = (
+        Enrolment.objects.current()
+        .filter(module_id=assignment.module_id, status=Enrolment.Status.COMPLETE, user__is_active=True)
+        .exclude(user__exemptions__module_id=assignment.module_id)
+        .values_list("user_id", "cycle", "completed_at")
+    )
+    due = []
+    for user_id, cycle, completed_at in completed.iterator(2000):
+        next_due = add_months(timezone.localdate(completed_at), assignment.recurrence_months)
+        if next_due <= horizon:
+            due.append(
+                Enrolment(
+                    user_id=user_id,
+                    module_id=assignment.module_id,
+                    assignment=assignment,
+                    cycle=cycle + 1,
+                    due_date=max(next_due, timezone.localdate()),
+                )
+            )
+    return len(Enrolment.objects.bulk_create(due, batch_size=2000, ignore_conflicts=True))
+
+
+def enrol_everyone() -> int:
+    """Run every assignment (the background task, after an import and daily): joiners are
+    enrolled, moved dates followed, recurrences opened."""
+    return sum(enrol_assignment(assignment) for assignment in Assignment.objects.prefetch_related("org_units"))
+
+
+@transaction.atomic
+def exempt(person, module: ModulePage, *, reason: str, by) -> Exemption:
+    """Excuse ``person`` from ``module`` with a reason; an enrolment not yet complete is marked
+    exempt (and kept). Raises ``ValueError`` for a blank reason or a second exemption."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValueError("Give the reason for the exemption.")
+    if Exemption.objects.filter(user=person, module=module).exists():
+        raise ValueError(f"{person} is already exempt from {module.title}.")
+    exemption = Exemption.objects.create(user=person, module=module, reason=reason, created_by=by)
+    Enrolment.objects.filter(user=person, module=module).exclude(status=Enrolment.Status.COMPLETE).update(
+        status=Enrolment.Status.EXEMPT
+    )
+    return exemption
 
 
 @transaction.atomic

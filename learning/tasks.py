@@ -2,7 +2,8 @@
 
 from django_tasks import task
 
-from .services import open_due_reattestation_cycles
+from .reminders import send_reminders
+from .services import enrol_everyone, open_due_reattestation_cycles
 
 
 @task()
@@ -10,3 +11,17 @@ def open_reattestation_cycles() -> int:
     """Open the re-attestation cycle of each material policy version that has taken effect
     (daily, from cron: ``manage.py open_reattestation_cycles``). Returns how many opened."""
     return len(open_due_reattestation_cycles())
+
+
+@task()
+def enrol_assignments() -> int:
+    """Enrol each assignment's audience: joiners, moved dates, recurrences (after every change
+    to an assignment or to the people, and daily: ``manage.py enrol_assignments``)."""
+    return enrol_everyone()
+
+
+@task()
+def send_due_reminders() -> dict[str, int]:
+    """Send today's reminders and escalations (daily, from cron: ``manage.py send_reminders``)."""
+    sent = send_reminders()
+    return {"reminders": sent.reminders, "escalations": sent.escalations}

@@ -7,7 +7,7 @@ from wagtail.models import Page
 
 from scenarios.models import Attempt, PinnedScenario
 
-from . import certificate_admin, people_admin
+from . import assignment_admin, certificate_admin, people_admin
 from .models import Enrolment
 
 
@@ -65,3 +65,13 @@ def keep_pages_with_training_records_in_bulk(request, action_type, objects, acti
     if used:
         return _refuse(request, used, objects[0].get_parent().pk)
     return None
+
+
+@hooks.register("register_admin_viewset")
+def register_assignment_viewset():
+    return assignment_admin.AssignmentViewSet("assignments")
+
+
+@hooks.register("register_admin_viewset")
+def register_exemption_viewset():
+    return assignment_admin.ExemptionViewSet("exemptions")

@@ -8,6 +8,7 @@ the single typed schema below; the README lists each one. ``dev``, ``test`` and
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -22,6 +23,8 @@ env = environ.Env(
     DEFAULT_FROM_EMAIL=(str, "Attest <attest@localhost>"),
     LEDGER_ANCHOR_EMAIL=(str, ""),
     VERIFY_RATE_LIMIT=(int, 60),
+    TASKS_BACKEND=(str, "immediate"),
+    REMINDER_ESCALATE_AFTER_DAYS=(int, 14),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     FORCE_NAME=(str, "Metropolitan Police Service"),
     DEMO_PASSWORD=(str, "attest-demo-2026"),
@@ -63,6 +66,8 @@ INSTALLED_APPS = [
     "django_filters",
     "treebeard",
     "pgtrigger",
+    "django_tasks",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -180,9 +185,19 @@ VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT")
 # proxy (or gunicorn's --forwarded-allow-ips) so that it is the client's address.
 RATELIMIT_USE_CACHE = "default"
 
-# Background work (email, certificates) goes through Django's task framework; the
-# immediate backend runs it in-process until a worker is configured (see README).
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# A person this many days overdue is listed in an email to their line manager.
+REMINDER_ESCALATE_AFTER_DAYS = env("REMINDER_ESCALATE_AFTER_DAYS")
+
+# Background work (enrolments, ledger anchors, Wagtail's indexes) goes through Django's task
+# framework. "immediate" runs each task in the request that queues it (development, tests);
+# "database" queues it in the database for `manage.py db_worker` (django-tasks-db) to run.
+TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.backend.DatabaseBackend",
+}
+if env("TASKS_BACKEND") not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASKS_BACKEND")]}}
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

@@ -133,7 +133,20 @@ class Command(BaseCommand):
                     "view_analytics",
                 ],
             ),
-            ("HR", ["view_certificate", "revoke_certificate", "view_transcript", "add_peopleimport"]),
+            (
+                "HR",
+                [
+                    "view_certificate",
+                    "revoke_certificate",
+                    "view_transcript",
+                    "add_peopleimport",
+                    "add_assignment",
+                    "change_assignment",
+                    "view_assignment",
+                    "add_exemption",
+                    "view_exemption",
+                ],
+            ),
         ]:
             group, _ = Group.objects.get_or_create(name=name)
             group.permissions.add(access_admin, *Permission.objects.filter(codename__in=codenames))
@@ -228,12 +241,12 @@ class Command(BaseCommand):
         return Page.add_root(instance=Page(title="Root", slug="root"))
 
     def _assign(self, module: ModulePage, unit: OrgUnit, assigned_by: User) -> None:
-        assignment = Assignment.objects.filter(module=module, org_unit=unit).first()
+        assignment = Assignment.objects.filter(module=module, org_units=unit).first()
         if assignment is None:
             assignment = Assignment.objects.create(
                 module=module,
-                org_unit=unit,
                 due_date=timezone.localdate() + datetime.timedelta(days=28),
                 created_by=assigned_by,
             )
+            assignment.org_units.add(unit)
         enrol_assignment(assignment)

@@ -1,0 +1,87 @@
+"""Assignments and exemptions in the Wagtail admin, for HR. Saving an assignment enrols its
+audience through the background task; the task runs again after every people import."""
+
+from __future__ import annotations
+
+from django import forms
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.viewsets.model import ModelViewSet
+
+from .models import Assignment, Exemption, lines
+from .services import exempt
+
+
+class AssignmentForm(WagtailAdminModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        everyone, units = cleaned.get("everyone"), cleaned.get("org_units") or []
+        ranks, roles = lines(cleaned.get("ranks", "")), lines(cleaned.get("roles", ""))
+        if not (everyone or units or ranks or roles):
+            raise forms.ValidationError("Choose who the module is for: everyone, org units, ranks or roles.")
+        if everyone and units:
+            self.add_error("org_units", "Leave the org units empty when the module is for everyone.")
+        elif not self.errors and not self.instance_with(cleaned).audience(units).exists():
+            raise forms.ValidationError("Nobody active matches this audience: check the org units, ranks and roles.")
+        return cleaned
+
+    def instance_with(self, cleaned) -> Assignment:
+        return Assignment(
+            everyone=cleaned.get("everyone", False), ranks=cleaned.get("ranks", ""), roles=cleaned.get("roles", "")
+        )
+
+
+class AssignmentViewSet(ModelViewSet):
+    model = Assignment
+    icon = "calendar-check"
+    menu_label = "Assignments"
+    menu_order = 330
+    add_to_admin_menu = True
+    list_display = ["module", "__str__", "due_date", "due_days_after_joining", "recurrence_months"]
+    list_filter = ["module"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("module"),
+            MultiFieldPanel(
+                [
+                    FieldPanel("everyone"),
+                    FieldPanel("org_units", widget=forms.CheckboxSelectMultiple),
+                    FieldPanel("ranks"),
+                    FieldPanel("roles"),
+                ],
+                heading="Who it is for",
+            ),
+            MultiFieldPanel(
+                [FieldPanel("due_date"), FieldPanel("due_days_after_joining"), FieldPanel("recurrence_months")],
+                heading="When it is due",
+            ),
+        ],
+        base_form_class=AssignmentForm,
+    )
+
+
+class ExemptionForm(WagtailAdminModelForm):
+    def clean(self):
+        cleaned = super().clean()
+        if not " ".join(cleaned.get("reason", "").split()):
+            self.add_error("reason", "Give the reason for the exemption.")
+        return cleaned
+
+    def save(self, commit=True):
+        data = self.cleaned_data
+        self.instance = exempt(data["user"], data["module"], reason=data["reason"], by=self.for_user)
+        return self.instance
+
+
+class ExemptionViewSet(ModelViewSet):
+    model = Exemption
+    icon = "user"
+    menu_label = "Exemptions"
+    menu_order = 340
+    add_to_admin_menu = True
+    list_display = ["user", "module", "reason", "created_by", "created_at"]
+    list_filter = ["module"]
+    search_fields = ["user__last_name", "user__warrant_number"]
+    edit_handler = ObjectList(
+        [FieldPanel("user"), FieldPanel("module"), FieldPanel("reason")], base_form_class=ExemptionForm
+    )
