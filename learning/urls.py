@@ -24,4 +24,5 @@ urlpatterns = [
     path("modules/<page_id:page_id>/start/", views.start, name="start"),
     path("modules/<page_id:page_id>/attest/", views.attest, name="attest"),
     path("people/<page_id:person_id>/transcript/", views.transcript, name="transcript"),
+    path("team/", views.team, name="team"),
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Value, When
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, Q, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -132,6 +133,55 @@ def transcript(request, person_id: int):
     name = slugify(person.warrant_number or person.username)
     response["Content-Disposition"] = f'attachment; filename="transcript-{name}-{timezone.localdate():%Y-%m-%d}.pdf"'
     return response
+
+
+TEAM_PAGE_SIZE = 100
+
+
+@login_required
+def team(request):
+    """A line manager's people: everyone active in their org unit and the units below it, with
+    where each stands on each module (their latest cycle), the overdue first. Nobody else's."""
+    if not request.user.has_perm("learning.view_team") or request.user.org_unit_id is None:
+        raise PermissionDenied("My team is for line managers.")
+    unit = request.user.org_unit
+    enrolments = (
+        Enrolment.objects.current()
+        .filter(user__is_active=True, user__org_unit__path__startswith=unit.path)
+        .select_related("user__org_unit", "module")
+    )
+    status = request.GET.get("status", "")
+    counts = team_counts(enrolments)
+    if status == "overdue":
+        enrolments = enrolments.overdue()
+    elif status in Enrolment.Status.values:
+        enrolments = enrolments.filter(status=status)
+    elif status:
+        messages.error(request, "That status filter is not one of the choices: showing everyone.")
+        status = ""
+    enrolments = enrolments.order_by(
+        Case(When(status__in=["complete", "exempt"], then=Value(1)), default=Value(0)),
+        "due_date",
+        "user__last_name",
+        "user__first_name",
+    )
+    page = Paginator(enrolments, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "learning/team.html",
+        {"unit": unit, "page": page, "counts": counts, "status": status, "statuses": Enrolment.Status.choices},
+    )
+
+
+def team_counts(enrolments) -> dict[str, int]:
+    """How many of the team's enrolments are in each status, and overdue, in one query."""
+    today = timezone.localdate()
+    closed = [Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT]
+    return enrolments.aggregate(
+        assigned=Count("pk"),
+        **{value: Count("pk", filter=Q(status=value)) for value in Enrolment.Status.values},
+        overdue=Count("pk", filter=Q(due_date__lt=today) & ~Q(status__in=closed)),
+    )
 
 
 def csrf_failure(request, reason: str = ""):

@@ -182,19 +182,17 @@ def test_only_hr_assigns_and_exempts(client, module, demo, username):
     assert Assignment.objects.count() == assignments and not Exemption.objects.exists()
 
 
-def test_with_the_database_backend_the_worker_does_the_enrolling(module, demo, settings):
-    """Production's arrangement: saving queues the task in the database; `db_worker` runs it."""
+def test_with_the_database_backend_the_worker_does_the_enrolling(transactional_db, module, demo, settings):
+    """Production's arrangement: saving an assignment queues the task in the database, and
+    `db_worker` runs it. (Transactional: the worker commits, and closes its connection.)"""
     from django.core.management import call_command
-
-    from learning.tasks import enrol_assignments
+    from django_tasks_db.models import DBTaskResult
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.backend.DatabaseBackend"}}
     assignment = Assignment.objects.create(module=module, everyone=True, due_date=TODAY + datetime.timedelta(days=9))
-    result = enrol_assignments.enqueue()
-    assert not result.is_finished and enrolled(module) == set()
+    queued = DBTaskResult.objects.filter(task_path="learning.tasks.enrol_assignments")
+    assert queued.exists() and enrolled(module) == set()  # queued, not yet done
     call_command("db_worker", "--batch", "--no-startup-delay", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    result.refresh()
-    assert result.is_finished
     assert enrolled(module) == set(User.objects.filter(is_active=True).values_list("username", flat=True))
-    assert Enrolment.objects.filter(module=module).count() == result.return_value
     assert Enrolment.objects.filter(assignment=assignment).exists()
+    assert not queued.exclude(status="SUCCESSFUL").exists()

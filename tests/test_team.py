@@ -1,0 +1,54 @@
+"""A line manager's "My team": their units' people and where they stand, and nobody else's."""
+
+import pytest
+
+from learning.factories import EnrolmentFactory, UserFactory
+from learning.models import Enrolment, OrgUnit
+
+from .helpers import certified
+
+
+@pytest.fixture
+def outsider(demo):
+    person = UserFactory(first_name="Olive", last_name="Outsider", org_unit=OrgUnit.objects.get(code="dps"))
+    EnrolmentFactory(user=person, module=demo["module"])
+    return person
+
+
+def test_a_line_manager_sees_their_units_people_and_their_status(client, demo, outsider):
+    certified(client, demo["officer"], demo["module"])
+    client.force_login(demo["manager"])
+    page = client.get("/team/").content.decode()
+    assert "Sam Taylor" in page and "Priya Shah" in page and "Alex Morgan" in page
+    assert "Olive Outsider" not in page
+    assert f'href="/people/{demo["officer"].pk}/transcript/"' in page
+    assert "Complete" in page
+    counts = page.split("Assigned</dt>")[1]
+    assert '<dd class="govuk-summary-list__value">3</dd>' in counts.split("</div>")[0]
+
+
+def test_the_status_filter_narrows_the_list(client, demo):
+    certified(client, demo["officer"], demo["module"])
+    client.force_login(demo["manager"])
+    def row(username):  # the person's row links to their transcript
+        return f'href="/people/{demo[username].pk}/transcript/"'
+
+    page = client.get("/team/?status=complete").content.decode()
+    assert row("officer") in page and row("manager") not in page
+    Enrolment.objects.filter(user=demo["manager"]).update(due_date="2020-01-01")
+    overdue = client.get("/team/?status=overdue").content.decode()
+    assert row("manager") in overdue and row("officer") not in overdue
+    nonsense = client.get("/team/?status=<script>", follow=True)
+    assert nonsense.status_code == 200 and "not one of the choices" in nonsense.content.decode()
+
+
+@pytest.mark.parametrize("username", ["officer", "reattest", "trainer", "hr"])
+def test_people_who_manage_nobody_have_no_team_page(client, demo, username):
+    client.force_login(demo[username])
+    assert client.get("/team/").status_code == 403
+    assert "My team" not in client.get("/").content.decode()
+
+
+def test_the_team_page_needs_a_sign_in(client, demo):
+    response = client.get("/team/")
+    assert response.status_code == 302 and "/accounts/login/" in response.url
