@@ -310,6 +310,7 @@ class Enrolment(models.Model):
             models.UniqueConstraint(fields=["user", "module", "cycle"], name="one_enrolment_per_cycle"),
         ]
         indexes = [models.Index(fields=["module", "status", "due_date"])]
+        permissions = [("view_reports", "Can see completion reports for the whole force")]
 
     def __str__(self) -> str:
         return f"{self.user} on {self.module.title} (cycle {self.cycle})"

@@ -7,13 +7,13 @@ from wagtail.models import Page
 
 from scenarios.models import Attempt, PinnedScenario
 
-from . import assignment_admin, certificate_admin, people_admin
+from . import assignment_admin, certificate_admin, people_admin, reports
 from .models import Enrolment
 
 
 @hooks.register("register_admin_urls")
 def register_certificate_admin_urls():
-    return [*certificate_admin.urlpatterns, *people_admin.urlpatterns]
+    return [*certificate_admin.urlpatterns, *people_admin.urlpatterns, *reports.urlpatterns]
 
 
 @hooks.register("register_admin_menu_item")
@@ -75,3 +75,10 @@ def register_assignment_viewset():
 @hooks.register("register_admin_viewset")
 def register_exemption_viewset():
     return assignment_admin.ExemptionViewSet("exemptions")
+
+
+for _position in range(len(reports.MENU)):
+
+    @hooks.register("register_reports_menu_item")
+    def register_report_menu_item(position=_position):
+        return reports.menu_item(position)

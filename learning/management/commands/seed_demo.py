@@ -61,6 +61,7 @@ PEOPLE = [
     ("trainer", "Jo", "Patel", "ST300001", "Learning Designer (Band D)", "people", None, ["Trainers"], False),
     ("policyowner", "Chris", "Evans", "MP400001", "Detective Inspector", "dps", None, ["Policy owners"], False),
     ("hr", "Pat", "Lee", "ST500001", "HR Business Partner (Band C)", "people", None, ["HR"], False),
+    ("reporting", "Robin", "Clark", "ST500002", "Performance Analyst (Band D)", "people", None, ["Reporting"], False),
     ("admin", "Attest", "Administrator", None, "", "people", None, [], True),
 ]
 
@@ -71,6 +72,7 @@ ROLES = [
     ("trainer", "Trainer: writes scenarios in the Wagtail admin, reads the policies, submits changes for approval"),
     ("policyowner", "Policy owner: approves scenario changes; manages policies"),
     ("hr", "HR: certificates in the Wagtail admin (revoke, ZIP download), any person's transcript, import people"),
+    ("reporting", "Reporting: the completion reports in the Wagtail admin, and nothing else"),
     ("admin", "Administrator: everything"),
 ]
 
@@ -145,8 +147,10 @@ class Command(BaseCommand):
                     "view_assignment",
                     "add_exemption",
                     "view_exemption",
+                    "view_reports",
                 ],
             ),
+            ("Reporting", ["view_reports"]),  # the completion reports and nothing else
         ]:
             group, _ = Group.objects.get_or_create(name=name)
             group.permissions.add(access_admin, *Permission.objects.filter(codename__in=codenames))
