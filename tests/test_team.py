@@ -30,6 +30,7 @@ def test_a_line_manager_sees_their_units_people_and_their_status(client, demo, o
 def test_the_status_filter_narrows_the_list(client, demo):
     certified(client, demo["officer"], demo["module"])
     client.force_login(demo["manager"])
+
     def row(username):  # the person's row links to their transcript
         return f'href="/people/{demo[username].pk}/transcript/"'
 
