@@ -303,6 +303,14 @@ class PeopleReport(ReportView):
             .order_by("due_date", "user__last_name", "user__first_name", "pk")
         )
 
+    def get(self, request, *args, **kwargs):
+        if self.is_export:
+            if self.filters is not None and not self.filters.is_valid():
+                self.is_export = False  # show the page, with what is wrong with the filters
+            else:  # straight to the rows: no page, no count, nothing held in memory
+                return self.as_spreadsheet(self.filter_queryset(self.get_queryset()), request.GET.get("export"))
+        return super().get(request, *args, **kwargs)
+
     def as_spreadsheet(self, queryset, spreadsheet_format):
         # Plain rows read in chunks: the whole force streams out without being held in memory.
         rows = queryset.values(

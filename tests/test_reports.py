@@ -209,3 +209,10 @@ def test_the_reporting_group_sees_reports_and_nothing_else(reporting):
     assert "Completion by org unit" in menu
     for hidden in ("Import people", "Assignments", "Exemptions", "Policies", "Scenario steps"):
         assert hidden not in menu, hidden
+
+
+def test_an_export_with_a_bad_filter_exports_nothing_and_explains(reporting, force):
+    response = reporting.get(PEOPLE_REPORT, {"org_unit": 999999, "export": "csv"})
+    assert not response.streaming  # the page, with the filter's error, instead of a file
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
