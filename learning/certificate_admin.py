@@ -27,6 +27,7 @@ from certificates.services import AlreadyRevoked, revoke
 from scenarios.analytics import OrgUnitFilter
 
 from .models import ModulePage, OrgUnit
+from .reports import PermissionRequired
 
 VIEW = "certificates.view_certificate"
 REVOKE = "certificates.revoke_certificate"
@@ -69,7 +70,8 @@ class CertificatePaginator(WagtailPaginator):
     verbose_name_plural = "certificates"
 
 
-class CertificateReportView(ReportView):
+class CertificateReportView(PermissionRequired, ReportView):
+    permission = VIEW
     page_title = "Certificates"
     header_icon = "doc-full"
     template_name = "learning/admin/certificates.html"
@@ -91,11 +93,6 @@ class CertificateReportView(ReportView):
         "expires_on",
         "current_state",
     ]
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(VIEW):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet:
         return certificates()

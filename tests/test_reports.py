@@ -122,6 +122,7 @@ def test_the_people_export_streams_every_row_as_csv(reporting, force):
     assert response.streaming and response["Content-Type"] == "text/csv"
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert len(rows) == 7
+    assert {row["Due"] for row in rows} == {PAST.isoformat(), SOON.isoformat()}
     assert set(rows[0]) >= {"Warrant or staff number", "Surname", "Org unit", "Module", "Status", "Due"}
     assert sorted(row["Status"] for row in rows) == sorted(
         ["complete", "in_progress", "not_started", "passed", "exempt", "not_started", "complete"]
