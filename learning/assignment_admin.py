@@ -61,6 +61,12 @@ class AssignmentViewSet(ModelViewSet):
 
 
 class ExemptionForm(WagtailAdminModelForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:  # who and what an exemption is for are fixed; its reason may be reworded
+            for name in ("user", "module"):
+                self.fields[name].disabled = True
+
     def clean(self):
         cleaned = super().clean()
         if not " ".join(cleaned.get("reason", "").split()):
@@ -68,6 +74,8 @@ class ExemptionForm(WagtailAdminModelForm):
         return cleaned
 
     def save(self, commit=True):
+        if self.instance.pk:  # editing: only the reason's wording can change
+            return super().save(commit)
         data = self.cleaned_data
         self.instance = exempt(data["user"], data["module"], reason=data["reason"], by=self.for_user)
         return self.instance

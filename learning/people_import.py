@@ -119,13 +119,18 @@ def read(data: bytes) -> list[dict[str, str]]:
     if problems:
         raise ImportError_(f"The header row has {'; '.join(problems)}. The columns are: {', '.join(COLUMNS)}.")
     rows = []
-    for values in reader:
-        if not any(value.strip() for value in values):
-            continue  # a blank line
-        row = {name: value.strip() for name, value in zip(header, values, strict=False)}
-        row["#line"] = reader.line_num
-        row["#width"] = len(values)
-        rows.append(row)
+    try:
+        for values in reader:
+            if not any(value.strip() for value in values):
+                continue  # a blank line
+            row = {name: value.strip() for name, value in zip(header, values, strict=False)}
+            row["#line"] = reader.line_num
+            row["#width"] = len(values)
+            rows.append(row)
+    except csv.Error as error:
+        raise ImportError_(f"Line {reader.line_num} cannot be read as CSV ({error}).") from error
+    if not rows:
+        raise ImportError_("The file has a header row but no people.")
     return rows
 
 
@@ -190,6 +195,8 @@ def _plan(raw_rows: list[dict[str, str]]) -> Report:
         manager = row.manager_number
         if manager and manager not in in_file and manager not in people:
             row.errors.append(f"line manager {manager} is not in the file or in Attest")
+        elif manager in in_file and manager not in people and not in_file[manager].values["is_active"]:
+            row.errors.append(f"line manager {manager} is a leaver who is not in Attest")
         elif manager == row.warrant_number:
             row.errors.append("a person cannot be their own line manager")
         elif manager and (loop := _cycle(row.warrant_number, managers)):
@@ -222,6 +229,10 @@ def _check_values(row: Row, raw: dict[str, str], units: dict[str, int], unit_by_
             validate_email(raw["email"])
     except ValidationError:
         row.errors.append(f"email {raw['email']} is not an email address")
+    if len(raw["email"]) > 254:
+        row.errors.append("email is longer than 254 characters")
+    if any("\x00" in value for value in raw.values() if isinstance(value, str)):
+        row.errors.append("contains a NUL character: the file may not be text")
     for name in ("rank", "role"):
         if len(raw[name]) > 80:
             row.errors.append(f"{name} is longer than 80 characters")

@@ -1,12 +1,12 @@
 from django.db import transaction
-from django.db.models.signals import m2m_changed, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from certificates.models import policy_version_published
 from scenarios.signals import attempt_finished
 
-from .models import Assignment
-from .services import open_reattestation_cycle, record_attempt_result
+from .models import Assignment, Exemption
+from .services import open_reattestation_cycle, record_attempt_result, reopen_after_exemption
 from .tasks import enrol_assignments
 
 
@@ -23,5 +23,11 @@ def on_policy_version_published(sender, version, **kwargs):
 
 @receiver(post_save, sender=Assignment, dispatch_uid="learning.enrol_on_save")
 @receiver(m2m_changed, sender=Assignment.org_units.through, dispatch_uid="learning.enrol_on_units")
-def on_assignment_changed(sender, **kwargs):
-    transaction.on_commit(enrol_assignments.enqueue)
+def on_assignment_changed(sender, action=None, **kwargs):
+    if action is None or action.startswith("post_"):  # saved, or its units changed (not the pre_ signals)
+        transaction.on_commit(enrol_assignments.enqueue)
+
+
+@receiver(post_delete, sender=Exemption, dispatch_uid="learning.exemption_lifted")
+def on_exemption_deleted(sender, instance, **kwargs):
+    reopen_after_exemption(instance)

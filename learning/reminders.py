@@ -16,6 +16,7 @@ due now, not each one it missed.
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -26,6 +27,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Enrolment, Reminder, User
+
+logger = logging.getLogger(__name__)
 
 BEFORE = (14, 7, 1)  # days before the due date
 
@@ -85,6 +88,9 @@ def _send_once(enrolment: Enrolment, kind: str, message: EmailMultiAlternatives,
             message.connection = connection
             message.send()
     except IntegrityError:
+        return 0
+    except Exception:  # one refused address must not stop everyone else's reminders
+        logger.exception("Reminder %s about enrolment %s not sent; the next run tries again.", kind, enrolment.pk)
         return 0
     return 1
 
@@ -150,6 +156,9 @@ def _escalate(enrolments: list[Enrolment], already: set, today: datetime.date, c
                 message.connection = connection
                 message.send()
         except IntegrityError:
+            continue
+        except Exception:  # as above: the next manager's email still goes
+            logger.exception("Escalation to line manager %s not sent; the next run tries again.", manager.pk)
             continue
         emails += 1
     return emails

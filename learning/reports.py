@@ -15,11 +15,13 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import tempfile
 from dataclasses import dataclass, field
 
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet
+from django.http import FileResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from wagtail.admin.filters import WagtailFilterSet
@@ -178,7 +180,24 @@ class PermissionRequired:
         return super().dispatch(request, *args, **kwargs)
 
 
-class CompletionReport(PermissionRequired, ReportView):
+class SafeExport:
+    """An export never ignores a filter it cannot read (the page shows what is wrong instead)
+    and never writes a cell a spreadsheet would run as a formula."""
+
+    def filters_valid(self) -> bool:
+        return self.filters is None or self.filters.is_valid()
+
+    def get(self, request, *args, **kwargs):
+        if self.is_export and not self.filters_valid():
+            self.is_export = False
+        return super().get(request, *args, **kwargs)
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = super().preprocess_field_value(field, value, export_format)
+        return csv_cell(value) if export_format == self.FORMAT_CSV else value
+
+
+class CompletionReport(PermissionRequired, SafeExport, ReportView):
     """The shared shape of the three completion reports: rows of counts, filtered enrolments."""
 
     header_icon = "table"
@@ -213,6 +232,11 @@ class CompletionReport(PermissionRequired, ReportView):
         context["grouping"] = self.grouping
         context["chart"] = self.chart
         context["people_url"] = reverse("report_people")
+        # A unit's link to its people keeps the other filters (module, rank, status, dates).
+        kept = self.request.GET.copy()
+        for name in ("org_unit", "page", "export"):
+            kept.pop(name, None)
+        context["kept_filters"] = f"&{kept.urlencode()}" if kept else ""
         return context
 
 
@@ -256,7 +280,7 @@ class PeoplePaginator(WagtailPaginator):
     verbose_name_plural = "people"
 
 
-class PeopleReport(PermissionRequired, ReportView):
+class PeopleReport(PermissionRequired, SafeExport, ReportView):
     """The people behind the numbers: each enrolment (latest cycle) with its person and status.
     Drill down from a unit; filter to the overdue for the chasing list."""
 
@@ -307,11 +331,8 @@ class PeopleReport(PermissionRequired, ReportView):
         )
 
     def get(self, request, *args, **kwargs):
-        if self.is_export:
-            if self.filters is not None and not self.filters.is_valid():
-                self.is_export = False  # show the page, with what is wrong with the filters
-            else:  # straight to the rows: no page, no count, nothing held in memory
-                return self.as_spreadsheet(self.filter_queryset(self.get_queryset()), request.GET.get("export"))
+        if self.is_export and self.filters_valid():  # straight to the rows: no page, no count, no memory
+            return self.as_spreadsheet(self.filter_queryset(self.get_queryset()), request.GET.get("export"))
         return super().get(request, *args, **kwargs)
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
@@ -322,11 +343,18 @@ class PeopleReport(PermissionRequired, ReportView):
         ).iterator(chunk_size=2000)
         return super().as_spreadsheet(_Rows(rows, queryset.model), spreadsheet_format)
 
-    def preprocess_field_value(self, field, value, export_format):
-        value = super().preprocess_field_value(field, value, export_format)
-        if export_format == self.FORMAT_CSV:
-            return csv_cell(value)
-        return value
+    def write_xlsx_response(self, queryset):
+        """The workbook written to a temporary file (openpyxl's write-only mode, row by row),
+        then streamed from it: memory stays flat whatever the number of rows."""
+        output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
+        self.write_xlsx(queryset, output)
+        output.seek(0)
+        return FileResponse(
+            output,
+            as_attachment=True,
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            filename=f"{self.get_filename()}.xlsx",
+        )
 
     def stream_csv(self, queryset):
         """The CSV a thousand rows at a time: Wagtail's writer handles each value through

@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from certificates.models import Attestation, Certificate, PolicyVersion, in_force, still_binding
@@ -247,8 +248,8 @@ def enrol_assignment(assignment: Assignment) -> int:
         batch_size=2000,
         ignore_conflicts=True,
     )
-    if assignment.due_date is not None:
-        Enrolment.objects.filter(assignment=assignment).exclude(
+    if assignment.due_date is not None:  # the first cycle follows a moved date; later cycles have their own
+        Enrolment.objects.filter(assignment=assignment, cycle=1).exclude(
             status__in=[Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT]
         ).exclude(due_date=assignment.due_date).update(due_date=assignment.due_date)
     return len(created) + _open_recurrences(assignment)
@@ -262,7 +263,7 @@ def _open_recurrences(assignment: Assignment) -> int:
     horizon = timezone.localdate() + RECURRENCE_LEAD
     completed = (
         Enrolment.objects.current()
-        .filter(module_id=assignment.module_id, status=Enrolment.Status.COMPLETE, user__is_active=True)
+        .filter(module_id=assignment.module_id, status=Enrolment.Status.COMPLETE, user__in=assignment.audience())
         .exclude(user__exemptions__module_id=assignment.module_id)
         .values_list("user_id", "cycle", "completed_at")
     )
@@ -304,6 +305,13 @@ def exempt(person, module: ModulePage, *, reason: str, by) -> Exemption:
     return exemption
 
 
+def reopen_after_exemption(exemption: Exemption) -> None:
+    """An exemption lifted: the enrolments it closed are open again, where they were."""
+    closed = Enrolment.objects.filter(user_id=exemption.user_id, module_id=exemption.module_id, status="exempt")
+    closed.filter(started_at__isnull=False).update(status=Enrolment.Status.IN_PROGRESS)
+    closed.update(status=Enrolment.Status.NOT_STARTED)
+
+
 @transaction.atomic
 def open_reattestation_cycle(version: PolicyVersion) -> ReattestationCycle | None:
     """When a material version has taken effect, give everyone whose latest enrolment on a
@@ -335,6 +343,7 @@ def open_reattestation_cycle(version: PolicyVersion) -> ReattestationCycle | Non
         )
         # Anyone who has already attested to a version that still counts has nothing to do.
         .exclude(user__attestations__policy_version__in=binding)
+        .exclude(user__exemptions__module_id=F("module_id"))
     )
     created_rows = Enrolment.objects.bulk_create(
         [

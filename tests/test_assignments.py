@@ -196,3 +196,33 @@ def test_with_the_database_backend_the_worker_does_the_enrolling(transactional_d
     assert enrolled(module) == set(User.objects.filter(is_active=True).values_list("username", flat=True))
     assert Enrolment.objects.filter(assignment=assignment).exists()
     assert not queued.exclude(status="SUCCESSFUL").exists()
+
+
+def test_a_moved_date_leaves_later_cycles_alone_and_recurrence_stays_in_the_audience(client, module, demo):
+    assignment = assign(module, units=[unit("cw-response-a")], recurrence_months=12)
+    everyone = assign(module, everyone=True)  # a one-off for the whole force
+    certified(client, demo["officer"], module)
+    certified(client, demo["trainer"], module)  # outside the recurring assignment's unit
+    Enrolment.objects.filter(status="complete").update(completed_at=timezone.now() - datetime.timedelta(days=340))
+    enrol_assignment(assignment)
+    enrol_assignment(everyone)
+    assert Enrolment.objects.current().get(user=demo["officer"]).cycle == 2
+    assert Enrolment.objects.current().get(user=demo["trainer"]).cycle == 1  # not in that audience
+    second = Enrolment.objects.current().get(user=demo["officer"])
+    assignment.due_date = TODAY + datetime.timedelta(days=90)
+    assignment.save()
+    enrol_assignment(assignment)
+    assert Enrolment.objects.get(pk=second.pk).due_date == second.due_date  # its own date, kept
+    assert Enrolment.objects.get(user=demo["reattest"], module=module, cycle=1).due_date == assignment.due_date
+
+
+def test_lifting_an_exemption_reopens_the_enrolment(client, module, demo):
+    assign(module, units=[unit("cw-response-a")])
+    exemption = exempt(demo["officer"], module, reason="Career break", by=demo["hr"])
+    assert Enrolment.objects.get(user=demo["officer"], module=module).status == "exempt"
+    client.force_login(demo["admin"])
+    edit = client.post(f"/admin/exemptions/edit/{exemption.pk}/", {"reason": "Career break until June"})
+    assert edit.status_code == 302
+    assert Exemption.objects.get().reason == "Career break until June"
+    exemption.delete()
+    assert Enrolment.objects.get(user=demo["officer"], module=module).status == "not_started"

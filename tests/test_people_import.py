@@ -218,3 +218,32 @@ def test_only_hr_imports_people(client, demo, username):
     upload(client, csv(person("MP700001")))
     assert not PeopleImport.objects.exists()
     assert not User.objects.filter(warrant_number="MP700001").exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (csv(person("MP700001", first="x" * 200_000)), "cannot be read as CSV"),
+        (HEADER.encode(), "has a header row but no people"),
+    ],
+)
+def test_a_file_that_breaks_the_csv_reader_is_explained(demo, data, message):
+    assert message in people_import.check(data).file_error
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (person("MP700001", email=("a" * 250) + "@x.example"), "email is longer than 254 characters"),
+        (person("MP700001", first="Kim\x00"), "contains a NUL character"),
+    ],
+)
+def test_values_the_database_would_refuse_are_reported(demo, row, message):
+    (problem,) = people_import.check(csv(row)).problems()
+    assert any(message in error for error in problem.errors), problem.errors
+
+
+def test_a_line_manager_who_is_a_leaver_not_in_attest_is_reported(demo):
+    report = people_import.check(csv(person("MP700001", manager="MP700002"), person("MP700002", active="no")))
+    (problem,) = report.problems()
+    assert problem.errors == ["line manager MP700002 is a leaver who is not in Attest"]

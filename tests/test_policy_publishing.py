@@ -322,3 +322,13 @@ def test_a_changed_statement_is_shown_with_the_clauses(client, demo, policy, off
     assert "0 clauses changed, 0 added and 0 removed. The attestation statement changed too." in page
     assert "Attestation statement changed" in page
     assert "[added: </span>I will record any emergency call." in page
+
+
+def test_an_exempt_person_is_not_asked_to_attest_again(client, demo, policy, officer_certificate):
+    from learning.services import exempt
+
+    exempt(demo["officer"], demo["module"], reason="Seconded to another force", by=demo["hr"])
+    client.force_login(demo["policyowner"])
+    publish(client, policy, version_label="3.0", body=reworded(policy))
+    assert ReattestationCycle.objects.get(policy_version__version_label="3.0").enrolled == 0
+    assert Enrolment.objects.filter(user=demo["officer"]).count() == 1

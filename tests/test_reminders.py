@@ -108,3 +108,22 @@ def test_the_line_manager_hears_once_their_people_are_long_overdue(officer_due, 
 def test_the_command_runs_the_task(officer_due, capsys):
     call_command("send_reminders")
     assert "Reminders sent:" in capsys.readouterr().out
+
+
+def test_a_refused_address_does_not_stop_everyone_elses_reminders(officer_due, demo, monkeypatch):
+    from django.core.mail import EmailMultiAlternatives
+
+    Enrolment.objects.filter(user=demo["officer"]).update(due_date=DUE)
+    manager_enrolment = Enrolment.objects.get(user=demo["officer"])
+    Enrolment.objects.create(user=demo["manager"], module=manager_enrolment.module, due_date=DUE, cycle=1)
+    original = EmailMultiAlternatives.send
+
+    def refuse_the_officer(message, *args, **kwargs):
+        if message.to == ["officer@attest.example"]:
+            raise OSError("550 mailbox unavailable")
+        return original(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMultiAlternatives, "send", refuse_the_officer)
+    assert send_reminders(day(7)).reminders == 1
+    assert [m.to for m in mail.outbox] == [["manager@attest.example"]]
+    assert not Reminder.objects.filter(enrolment__user=demo["officer"]).exists()  # tried again next run

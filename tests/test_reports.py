@@ -217,3 +217,18 @@ def test_an_export_with_a_bad_filter_exports_nothing_and_explains(reporting, for
     assert not response.streaming  # the page, with the filter's error, instead of a file
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
+
+
+def test_summary_exports_refuse_bad_filters_and_never_write_formulas(reporting, force):
+    bad = reporting.get("/admin/reports/completion/by-rank/", {"status": "bogus", "export": "csv"})
+    assert not bad.streaming and bad.status_code == 200
+    UserFactory(org_unit=force["north"], rank="=HYPERLINK(1)")
+    EnrolmentFactory(user=UserFactory(org_unit=force["north"], rank="=HYPERLINK(1)"), module=force["first"])
+    response = reporting.get("/admin/reports/completion/by-rank/", {"export": "csv"})
+    text = b"".join(response.streaming_content).decode()
+    assert "'=HYPERLINK(1)" in text and "\n=HYPERLINK" not in text
+
+
+def test_a_units_link_to_its_people_keeps_the_other_filters(reporting, force):
+    page = reporting.get(UNIT_REPORT, {"org_unit": force["force"].pk, "status": "overdue"}).content.decode()
+    assert f'?org_unit={force["north"].pk}&amp;status=overdue"' in page

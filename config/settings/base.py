@@ -187,6 +187,8 @@ RATELIMIT_USE_CACHE = "default"
 
 # A person this many days overdue is listed in an email to their line manager.
 REMINDER_ESCALATE_AFTER_DAYS = env("REMINDER_ESCALATE_AFTER_DAYS")
+if REMINDER_ESCALATE_AFTER_DAYS < 1:
+    raise ImproperlyConfigured("REMINDER_ESCALATE_AFTER_DAYS must be 1 or more: only the overdue are escalated.")
 
 # Background work (enrolments, ledger anchors, Wagtail's indexes) goes through Django's task
 # framework. "immediate" runs each task in the request that queues it (development, tests);

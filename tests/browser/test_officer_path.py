@@ -305,3 +305,16 @@ def test_a_returning_officer_attests_to_the_new_policy_version(transactional_db,
     states = page.get_by_role("table").locator(".govuk-tag")
     expect(states).to_have_text(["Valid", "Superseded"])
     assert_accessible(page)
+
+
+def test_a_line_manager_checks_their_team(transactional_db, demo, live_server, page):
+    sign_in(page, live_server.url, check_page=assert_accessible, username="manager")
+    page.get_by_role("link", name="My team", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My team")
+    expect(page.get_by_role("row").filter(has_text="Priya Shah")).to_have_count(1)
+    assert_accessible(page)
+    page.get_by_label("Show").select_option("not_started")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("row").filter(has_text="Sam Taylor")).to_have_count(1)
+    expect(page.get_by_role("row").filter(has_text="Priya Shah")).to_have_count(0)
+    assert_accessible(page)
