@@ -60,6 +60,13 @@ class StateCache:
             self._binding[document.pk] = still_binding(document.versions_in_force())
         return certificate.state_given(self._binding[document.pk])
 
+    def annotate(self, certificates) -> list[Certificate]:
+        """The certificates as a list, each with ``state_today`` set, for a page listing them."""
+        certificates = list(certificates)
+        for certificate in certificates:
+            certificate.state_today = self.state(certificate)
+        return certificates
+
 
 def file_name(certificate: Certificate) -> str:
     return f"{certificate.display_serial}-{slugify(certificate.holder_name)}.pdf"

@@ -36,12 +36,9 @@ def _certificate_for(request, serial: str) -> Certificate:
 @login_required
 def mine(request):
     """The officer's certificates, every one they were issued, newest first, with its state today."""
-    certificates = list(
+    certificates = StateCache().annotate(
         Certificate.objects.filter(user=request.user).select_related("policy_version__document").order_by("-issued_at")
     )
-    states = StateCache()
-    for certificate in certificates:
-        certificate.state_today = states.state(certificate)
     return render(request, "certificates/mine.html", {"certificates": certificates})
 
 

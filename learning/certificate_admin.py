@@ -98,11 +98,7 @@ class CertificateReportView(PermissionRequired, ReportView):
         return certificates()
 
     def decorate_paginated_queryset(self, object_list):
-        states = StateCache()
-        rows = list(object_list)
-        for certificate in rows:
-            certificate.state_today = states.state(certificate)
-        return rows
+        return StateCache().annotate(object_list)
 
     def get_header_buttons(self):
         query = self.request.GET.urlencode()

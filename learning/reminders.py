@@ -80,17 +80,23 @@ def send_reminders(today: datetime.date | None = None) -> Sent:
 
 
 def _send_once(enrolment: Enrolment, kind: str, message: EmailMultiAlternatives, connection) -> int:
-    """Record and send one reminder, or neither: a failed send leaves no record, so the next
-    run tries again; a record already there (another run got there first) sends nothing."""
+    reminder = Reminder(enrolment=enrolment, kind=kind, sent_to=", ".join(message.to))
+    return _record_and_send([reminder], message, connection, f"Reminder {kind} about enrolment {enrolment.pk}")
+
+
+def _record_and_send(records: list[Reminder], message: EmailMultiAlternatives, connection, what: str) -> int:
+    """Record and send, or neither: a failed send leaves no record, so the next run tries
+    again (and one refused address does not stop the rest of the run); a record already there
+    (another run got there first) sends nothing. Returns 1 if the message went."""
     try:
         with transaction.atomic():
-            Reminder.objects.create(enrolment=enrolment, kind=kind, sent_to=", ".join(message.to))
+            Reminder.objects.bulk_create(records)
             message.connection = connection
             message.send()
     except IntegrityError:
         return 0
-    except Exception:  # one refused address must not stop everyone else's reminders
-        logger.exception("Reminder %s about enrolment %s not sent; the next run tries again.", kind, enrolment.pk)
+    except Exception:
+        logger.exception("%s not sent; the next run tries again.", what)
         return 0
     return 1
 
@@ -148,19 +154,8 @@ def _escalate(enrolments: list[Enrolment], already: set, today: datetime.date, c
             context,
             [manager.email],
         )
-        try:
-            with transaction.atomic():
-                Reminder.objects.bulk_create(
-                    [Reminder(enrolment=enrolment, kind="escalated", sent_to=manager.email) for enrolment in new]
-                )
-                message.connection = connection
-                message.send()
-        except IntegrityError:
-            continue
-        except Exception:  # as above: the next manager's email still goes
-            logger.exception("Escalation to line manager %s not sent; the next run tries again.", manager.pk)
-            continue
-        emails += 1
+        records = [Reminder(enrolment=enrolment, kind="escalated", sent_to=manager.email) for enrolment in new]
+        emails += _record_and_send(records, message, connection, f"Escalation to line manager {manager.pk}")
     return emails
 
 
