@@ -6,8 +6,8 @@ from django.db import connection
 # server) ends by emptying every table with TRUNCATE. Let that clean-up of the test database
 # through, and nothing else: the triggers stay armed while the test itself runs.
 LEDGER_TRIGGERS = [
-    f"certificates.{model}:append_only_no_{operation}"
-    for model in ("Attestation", "LedgerAnchor")
+    f"{model}:append_only_no_{operation}"
+    for model in ("certificates.Attestation", "certificates.LedgerAnchor", "access.AuditEvent")
     for operation in ("update", "delete", "truncate")
 ]
 

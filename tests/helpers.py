@@ -145,3 +145,14 @@ def make_branching_module(officer) -> ModulePage:
     scenario.save_revision().publish()
     EnrolmentFactory(user=officer, module=module)
     return module
+
+
+def sign_in_with_mfa(client, user) -> None:
+    """Sign ``user`` in as if they had also passed MFA in this session, as privileged roles
+    must before any privileged page (access.mfa)."""
+    from access.mfa import SESSION_KEY
+
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = {"method": "test", "at": 0}
+    session.save()

@@ -47,6 +47,7 @@ DEMO_PASSWORD = env("DEMO_PASSWORD")
 DEMO_DATA_ALLOWED = False
 
 INSTALLED_APPS = [
+    "access",
     "learning",
     "scenarios",
     "certificates",
@@ -72,6 +73,8 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -149,7 +152,10 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+
+# Single sign-on with the force's Microsoft Entra ID tenant (access/sso.py). -------------------
 SOCIALACCOUNT_PROVIDERS: dict = {}
+# ------------------------------------------------------------------------------------------------
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 12 * 60 * 60
@@ -200,6 +206,9 @@ TASK_BACKENDS = {
 if env("TASKS_BACKEND") not in TASK_BACKENDS:
     raise ImproperlyConfigured(f"TASKS_BACKEND must be one of {', '.join(TASK_BACKENDS)}.")
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASKS_BACKEND")]}}
+
+# Privacy: what a person may download about themselves, and how long quiz answers are kept. ---
+# ------------------------------------------------------------------------------------------------
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

@@ -1,0 +1,1 @@
+"""Signal receivers that write the audit log."""
