@@ -13,9 +13,8 @@ from typing import Any
 
 from django.db import models
 
-from certificates.services import normalised_ip
-
 from .models import AuditEvent
+from .network import normalised_ip
 
 Action = AuditEvent.Action
 
@@ -53,7 +52,7 @@ def record(
     actor=None,
     actor_label: str = "",
     verb: str = "",
-    object: models.Model | None = None,  # noqa: A002 - reads naturally at the call site
+    object: models.Model | None = None,
     object_type: str = "",
     object_id: str | int = "",
     object_label: str = "",
@@ -110,3 +109,11 @@ def export(request, what: str, *, rows: int | None = None, **details: Any) -> Au
 def denied(request, what: str, **details: Any) -> AuditEvent:
     """Record that the signed-in (or anonymous) person was refused ``what``."""
     return record(Action.ACCESS_DENIED, request=request, verb=what, details=details)
+
+
+class AuditedExport:
+    """For a Wagtail report view: each CSV or XLSX export is recorded with its filters."""
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        export(self.request, getattr(self, "export_filename", "") or self.__class__.__name__, format=spreadsheet_format)
+        return super().as_spreadsheet(queryset, spreadsheet_format)

@@ -19,3 +19,44 @@ def mark_verified(request, method: str) -> None:
 
 def is_verified(request) -> bool:
     return bool(request.session.get(SESSION_KEY))
+
+
+PRIVILEGED_URL_NAMES = {"learning:team"}
+SIGN_IN_AND_OUT = {"wagtailadmin_login", "wagtailadmin_logout"}
+# Pages about one person: privileged when the person is someone else.
+OTHER_PERSON_URL_NAMES = {"learning:transcript": "person_id"}
+
+
+def requires_mfa(user) -> bool:
+    """Whether this person's role makes MFA mandatory: anyone who can reach the Wagtail admin
+    (trainers, policy owners, HR, reporting, administrators) or see a team's training."""
+    return user.is_superuser or user.has_perm("wagtailadmin.access_admin") or user.has_perm("learning.view_team")
+
+
+def needs_mfa_for(request, view_kwargs: dict) -> bool:
+    """Whether this request is for a privileged page by a person whose role requires MFA."""
+    match = request.resolver_match
+    if match is not None and match.view_name in SIGN_IN_AND_OUT:
+        return False
+    privileged = (
+        request.path.startswith(_admin_prefix())
+        or (match is not None and match.view_name in PRIVILEGED_URL_NAMES)
+        or (
+            match is not None
+            and match.view_name in OTHER_PERSON_URL_NAMES
+            and str(view_kwargs.get(OTHER_PERSON_URL_NAMES[match.view_name])) != str(request.user.pk)
+        )
+    )
+    return privileged and requires_mfa(request.user)
+
+
+def has_authenticator(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user).exists()
+
+
+def _admin_prefix() -> str:
+    from django.urls import reverse
+
+    return reverse("wagtailadmin_home")

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from certificates.models import AppendOnlyModel, append_only_triggers
+from .append_only import AppendOnlyModel, append_only_triggers
 
 
 class AuditEvent(AppendOnlyModel):

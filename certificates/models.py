@@ -7,7 +7,6 @@ import hashlib
 import json
 import re
 
-import pgtrigger
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
@@ -15,9 +14,10 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
-from django.utils.text import capfirst
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
+
+from access.append_only import AppendOnlyModel, append_only_triggers
 
 from .serials import grouped
 
@@ -262,47 +262,6 @@ class PolicyVersion(models.Model):
             name for name in ("statement", "effective_date", "material") if getattr(stored, name) != getattr(self, name)
         ]
         return changed
-
-
-def append_only_triggers() -> list[pgtrigger.Trigger]:
-    """PostgreSQL triggers that refuse UPDATE, DELETE and TRUNCATE of a table, whoever connects."""
-    return [
-        pgtrigger.Protect(name="append_only_no_update", operation=pgtrigger.Update),
-        pgtrigger.Protect(name="append_only_no_delete", operation=pgtrigger.Delete),
-        pgtrigger.Trigger(
-            name="append_only_no_truncate",
-            operation=pgtrigger.Truncate,
-            level=pgtrigger.Statement,
-            when=pgtrigger.Before,
-            func="RAISE EXCEPTION 'pgtrigger: Cannot truncate % table', TG_TABLE_NAME;",
-        ),
-    ]
-
-
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError(f"{self.model.__name__} rows are never changed.")
-
-    def delete(self):
-        raise PermissionError(f"{self.model.__name__} rows are never deleted.")
-
-
-class AppendOnlyModel(models.Model):
-    """Rows written once and kept: never changed or deleted through the ORM (and, with
-    ``append_only_triggers()`` in Meta, not through the database on PostgreSQL either)."""
-
-    objects = AppendOnlyQuerySet.as_manager()
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError(f"{capfirst(self._meta.verbose_name_plural)} are never changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError(f"{capfirst(self._meta.verbose_name_plural)} are never deleted.")
 
 
 class Attestation(AppendOnlyModel):

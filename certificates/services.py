@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import ipaddress
 import uuid
 from dataclasses import dataclass
 
@@ -13,6 +12,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from wagtail.log_actions import log
+
+from access.network import normalised_ip
 
 from .models import Attestation, Certificate, LedgerAnchor, PolicyDocument, PolicyVersion, policy_version_published
 from .serials import new_serial
@@ -42,15 +43,6 @@ class Context:
     user_agent: str = ""
     module_id: int | None = None
     attempt_id: uuid.UUID | None = None
-
-
-def normalised_ip(value: str | None) -> str | None:
-    """The address as the database will store it, so the row hash survives a round trip;
-    None when there is no usable address (e.g. behind a proxy on a unix socket)."""
-    try:
-        return ipaddress.ip_address((value or "").strip()).compressed
-    except ValueError:
-        return None
 
 
 def names_match(typed: str, full_name: str) -> bool:

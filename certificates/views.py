@@ -9,11 +9,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
+from access import audit
+from access.network import normalised_ip
+
 from .archive import StateCache
 from .models import Certificate, PolicyDocument
 from .pdf import render_pdf, verification_url
 from .serials import InvalidSerial, grouped, normalise
-from .services import certificate_verifies, normalised_ip
+from .services import certificate_verifies
 
 VERIFY_WINDOW_MINUTES = 10
 
@@ -29,6 +32,7 @@ def _certificate_for(request, serial: str) -> Certificate:
         Certificate.objects.select_related("policy_version__document", "attestation", "user"), serial=compact
     )
     if not request.user.has_perm("certificates.view_certificate", certificate):
+        audit.denied(request, "certificate", serial=certificate.display_serial)
         raise Http404("No certificate of yours has this serial.")
     return certificate
 
@@ -55,6 +59,7 @@ def detail(request, serial: str):
 @login_required
 def pdf(request, serial: str):
     certificate = _certificate_for(request, serial)
+    audit.export(request, "certificate PDF", serial=certificate.display_serial, holder=certificate.user_id)
     response = HttpResponse(render_pdf(certificate), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.display_serial}.pdf"'
     return response

@@ -21,6 +21,8 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.admin.widgets.button import HeaderButton
 
+from access import audit
+from access.audit import AuditedExport
 from certificates.archive import StateCache, stream_zip
 from certificates.models import Certificate
 from certificates.services import AlreadyRevoked, revoke
@@ -70,7 +72,7 @@ class CertificatePaginator(WagtailPaginator):
     verbose_name_plural = "certificates"
 
 
-class CertificateReportView(PermissionRequired, ReportView):
+class CertificateReportView(PermissionRequired, AuditedExport, ReportView):
     permission = VIEW
     page_title = "Certificates"
     header_icon = "doc-full"
@@ -129,6 +131,7 @@ def certificate_zip(request):
             + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filters.errors.items()),
         )
         return redirect("certificate_report")
+    audit.export(request, "certificates ZIP")
     response = StreamingHttpResponse(stream_zip(filters.qs.iterator(chunk_size=200)), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="certificates-{timezone.localdate():%Y-%m-%d}.zip"'
     return response

@@ -14,6 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from wagtail.admin.menu import MenuItem
 
+from access import audit
+
 from . import people_import
 from .models import PeopleImport
 
@@ -93,6 +95,14 @@ def apply(request, pk: int):
         record.applied_at = timezone.now()
         record.applied_summary = {"counts": result.counts(), "by": request.user.pk}
         record.save(update_fields=["applied_at", "applied_summary"])
+        audit.record(
+            audit.Action.CHANGE,
+            request=request,
+            verb="people import",
+            object=record,
+            object_label=record.file_name,
+            details={"counts": result.counts()},
+        )
     counts = ", ".join(f"{count} {action}" for action, count in result.counts().items() if count)
     messages.success(request, f"Imported {record.file_name}: {counts}.")
     return redirect("people_import_report", record.pk)

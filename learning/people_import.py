@@ -24,11 +24,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
-from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.utils import timezone
+
+from access.sessions import end_sessions
 
 from .models import OrgUnit, User
 from .tasks import enrol_assignments
@@ -363,18 +364,3 @@ def update_rows(rows: list[tuple], columns: list[str]) -> None:
                 f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{quote('id')} = v.{quote('id')}",
                 [value for row in batch for value in row],
             )
-
-
-def end_sessions(user_ids: list[int]) -> int:
-    """Delete every session of these people, so a deactivated account is signed out everywhere
-    at once. Returns how many sessions ended."""
-    if not user_ids:
-        return 0
-    wanted = {str(pk) for pk in user_ids}
-    ended = [
-        session.session_key
-        for session in Session.objects.filter(expire_date__gt=timezone.now()).iterator(BATCH)
-        if session.get_decoded().get("_auth_user_id") in wanted
-    ]
-    Session.objects.filter(session_key__in=ended).delete()
-    return len(ended)

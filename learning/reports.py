@@ -30,6 +30,8 @@ from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
+from access import audit
+from access.audit import AuditedExport
 from scenarios.analytics import OrgUnitFilter
 
 from .models import Enrolment, ModulePage, OrgUnit, User
@@ -197,7 +199,7 @@ class SafeExport:
         return csv_cell(value) if export_format == self.FORMAT_CSV else value
 
 
-class CompletionReport(PermissionRequired, SafeExport, ReportView):
+class CompletionReport(PermissionRequired, SafeExport, AuditedExport, ReportView):
     """The shared shape of the three completion reports: rows of counts, filtered enrolments."""
 
     header_icon = "table"
@@ -336,6 +338,7 @@ class PeopleReport(PermissionRequired, SafeExport, ReportView):
         return super().get(request, *args, **kwargs)
 
     def as_spreadsheet(self, queryset, spreadsheet_format):
+        audit.export(self.request, self.export_filename, format=spreadsheet_format)
         # Plain rows read in chunks: the whole force streams out without being held in memory.
         rows = queryset.values(
             *[name for name in self.list_export if name != "line_manager"],

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import views
+from . import privacy_views, views
 
 
 class PageIdConverter:
@@ -25,4 +25,6 @@ urlpatterns = [
     path("modules/<page_id:page_id>/attest/", views.attest, name="attest"),
     path("people/<page_id:person_id>/transcript/", views.transcript, name="transcript"),
     path("team/", views.team, name="team"),
+    path("my-data/", privacy_views.my_data, name="my_data"),
+    path("my-data/download/", privacy_views.download_my_data, name="my_data_download"),
 ]

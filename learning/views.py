@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
+from access import audit
 from certificates.diff import compare, summary, word_changes
 from certificates.services import Context, NameMismatch
 from scenarios.services import AttemptError
@@ -128,7 +129,9 @@ def transcript(request, person_id: int):
     (HR anyone's, a line manager their units'). Anyone else's is a 404."""
     person = get_object_or_404(User.objects.select_related("org_unit"), pk=person_id)
     if not request.user.has_perm("learning.view_transcript", person):
+        audit.denied(request, "transcript", person=person.pk)
         raise Http404("No transcript you may see has this address.")
+    audit.export(request, "transcript PDF", person=person.pk, warrant_number=person.warrant_number)
     response = HttpResponse(render_transcript(transcript_for(person)), content_type="application/pdf")
     name = slugify(person.warrant_number or person.username)
     response["Content-Disposition"] = f'attachment; filename="transcript-{name}-{timezone.localdate():%Y-%m-%d}.pdf"'

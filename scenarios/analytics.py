@@ -32,6 +32,8 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.models import Page
 
+from access.audit import AuditedExport
+
 from .blocks import Option
 from .models import Response, ScenarioPage
 
@@ -262,7 +264,7 @@ class StepPaginator(WagtailPaginator):
     verbose_name_plural = "steps"
 
 
-class StepAnalyticsView(ReportView):
+class StepAnalyticsView(AuditedExport, ReportView):
     """The report in the Wagtail admin, for people with ``scenarios.view_analytics``."""
 
     page_title = "Scenario steps"

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+
+from access import audit
 
 from . import services
 from .models import Attempt
@@ -20,7 +22,11 @@ def _policy_url(attempt: Attempt) -> str:
 
 def _own_attempt(request, public_id) -> Attempt:
     # Someone else's attempt is "not found", never "forbidden": its existence is not shown.
-    return get_object_or_404(Attempt.objects.select_related("module"), public_id=public_id, user=request.user)
+    attempt = get_object_or_404(Attempt.objects.select_related("module"), public_id=public_id)
+    if attempt.user_id != request.user.pk:
+        audit.denied(request, "attempt", attempt=str(public_id))
+        raise Http404("No attempt of yours has this address.")
+    return attempt
 
 
 @login_required

@@ -45,3 +45,13 @@ def demo(db):
         "module": ModulePage.objects.get(slug="contacting-the-public"),
         **{user.username: user for user in User.objects.all()},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters and used MFA codes live in the cache: no test inherits another's."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

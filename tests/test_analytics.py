@@ -18,6 +18,7 @@ from learning.services import begin_module
 from scenarios.analytics import menu_item, percent_right
 from scenarios.models import Attempt, Response, ScenarioPage
 from scenarios.services import Step, record_response, walk
+from tests.helpers import sign_in_with_mfa
 
 REPORT = "/admin/reports/scenario-steps/"
 
@@ -76,7 +77,7 @@ def row_for(rows: list[dict], prompt_start: str) -> dict:
 
 @pytest.fixture
 def trainer(client, demo):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     return client
 
 
@@ -363,13 +364,13 @@ def test_the_xlsx_export_is_a_spreadsheet_with_the_same_rows(trainer, four_offic
 
 @pytest.mark.parametrize("username", ["trainer", "policyowner", "admin"])
 def test_people_who_may_see_analytics_get_the_report(client, demo, username):
-    client.force_login(demo[username])
+    sign_in_with_mfa(client, demo[username])
     assert client.get(REPORT).status_code == 200
     assert client.get(REPORT, {"export": "csv"}).status_code == 200
 
 
 def test_hr_gets_the_admins_permission_denied_and_no_numbers(client, demo, four_officers):
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     for params in ({}, {"export": "csv"}, {"export": "xlsx"}):
         response = client.get(REPORT, params)
         assert response.status_code == 302
@@ -395,9 +396,9 @@ def test_the_menu_item_is_shown_only_to_people_who_may_see_the_report(demo, user
 
 
 def test_the_reports_menu_links_to_the_report_for_a_trainer_only(client, demo):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     assert REPORT in client.get(reverse("wagtailadmin_home")).content.decode()
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     assert REPORT not in client.get(reverse("wagtailadmin_home")).content.decode()
 
 

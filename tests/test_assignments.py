@@ -9,6 +9,7 @@ from django.utils import timezone
 from learning.models import Assignment, Enrolment, Exemption, OrgUnit, User
 from learning.people_import import apply as import_people
 from learning.services import enrol_assignment, exempt
+from tests.helpers import sign_in_with_mfa
 
 from .helpers import certified
 from .test_people_import import csv, person
@@ -134,7 +135,7 @@ def assignment_form(module, **fields):
 
 
 def test_hr_assigns_a_module_in_the_admin(client, module, demo, django_capture_on_commit_callbacks):
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     assert client.get(ADD).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(ADD, assignment_form(module, org_units=[unit("cw-response-a").pk]))
@@ -154,7 +155,7 @@ def test_hr_assigns_a_module_in_the_admin(client, module, demo, django_capture_o
 )
 def test_an_assignment_that_cannot_work_is_refused_with_a_message(client, module, demo, fields, message):
     assignments = Assignment.objects.count()
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = client.post(ADD, assignment_form(module, **fields))
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -163,7 +164,7 @@ def test_an_assignment_that_cannot_work_is_refused_with_a_message(client, module
 
 
 def test_hr_records_an_exemption_with_its_reason(client, module, demo):
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = client.post(
         "/admin/exemptions/new/", {"user": demo["officer"].pk, "module": module.pk, "reason": "Career break"}
     )
@@ -175,7 +176,7 @@ def test_hr_records_an_exemption_with_its_reason(client, module, demo):
 @pytest.mark.parametrize("username", ["officer", "manager", "trainer", "policyowner"])
 def test_only_hr_assigns_and_exempts(client, module, demo, username):
     assignments = Assignment.objects.count()
-    client.force_login(demo[username])
+    sign_in_with_mfa(client, demo[username])
     assert client.get(ADD).status_code in (302, 403)
     client.post(ADD, assignment_form(module, everyone="on"))
     client.post("/admin/exemptions/new/", {"user": demo["officer"].pk, "module": module.pk, "reason": "x"})
@@ -220,7 +221,7 @@ def test_lifting_an_exemption_reopens_the_enrolment(client, module, demo):
     assign(module, units=[unit("cw-response-a")])
     exemption = exempt(demo["officer"], module, reason="Career break", by=demo["hr"])
     assert Enrolment.objects.get(user=demo["officer"], module=module).status == "exempt"
-    client.force_login(demo["admin"])
+    sign_in_with_mfa(client, demo["admin"])
     edit = client.post(f"/admin/exemptions/edit/{exemption.pk}/", {"reason": "Career break until June"})
     assert edit.status_code == 302
     assert Exemption.objects.get().reason == "Career break until June"

@@ -23,6 +23,7 @@ from certificates.serials import ALPHABET, grouped, new_serial
 from certificates.services import AlreadyRevoked, revoke
 from learning.factories import EnrolmentFactory, UserFactory
 from learning.models import OrgUnit
+from tests.helpers import sign_in_with_mfa
 
 from .helpers import certified
 
@@ -127,7 +128,7 @@ def test_who_may_see_a_certificate_and_transcript(client, demo, viewer, holder, 
     else:
         certificate = sam_certificate(client, demo)
         people = demo
-    client.force_login(people[viewer])
+    sign_in_with_mfa(client, people[viewer])
     urls = record_urls(certificate)
     for name, url in urls.items():
         assert client.get(url).status_code == status, (name, url)
@@ -142,7 +143,7 @@ def test_a_line_manager_sees_the_units_below_theirs_and_no_others(client, demo, 
     certificate = sam_certificate(client, demo)
     manager = person_in(unit)
     manager.groups.add(Group.objects.get(name="Line managers"))
-    client.force_login(manager)
+    sign_in_with_mfa(client, manager)
     for url in record_urls(certificate).values():
         assert client.get(url).status_code == status, url
 
@@ -152,7 +153,7 @@ def test_a_line_manager_does_not_see_a_unit_above_theirs(client, demo):
     person = person_in("cw-bcu")
     EnrolmentFactory(user=person, module=demo["module"])
     certificate = certified(client, person, demo["module"])
-    client.force_login(demo["manager"])
+    sign_in_with_mfa(client, demo["manager"])
     for url in record_urls(certificate).values():
         assert client.get(url).status_code == 404, url
 
@@ -201,7 +202,7 @@ def test_my_certificates_lists_only_mine_with_their_states(client, demo):
 
 
 def test_my_certificates_says_when_there_are_none(client, demo):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     response = client.get("/certificates/")
     assert response.status_code == 200
     assert "You have no certificates yet" in page_text(response)
@@ -317,7 +318,7 @@ def snapshot(certificate: Certificate) -> tuple:
 
 def test_hr_revokes_a_certificate_with_a_reason(client, demo):
     certificate = sam_certificate(client, demo)
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     assert client.get(revoke_url(certificate)).status_code == 200
     before = timezone.now()
     response = client.post(revoke_url(certificate), {"reason": "  Attested   for someone else  "})
@@ -348,7 +349,7 @@ def test_hr_revokes_a_certificate_with_a_reason(client, demo):
 def test_a_revocation_needs_a_reason(client, demo, reason):
     certificate = sam_certificate(client, demo)
     before = snapshot(certificate)
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = client.post(revoke_url(certificate), {"reason": reason})
     assert response.status_code == 200
     assert response.context["form"].errors["reason"] == ["Enter the reason the certificate is revoked."]
@@ -361,7 +362,7 @@ def test_revoking_twice_changes_nothing(client, demo):
     certificate = sam_certificate(client, demo)
     revoke(certificate, reason="Issued in error", by=demo["hr"])
     before = snapshot(certificate)
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = client.post(revoke_url(certificate), {"reason": "Another reason"})
     assert response.status_code in (200, 302)
     assert snapshot(certificate) == before
@@ -374,7 +375,7 @@ def test_revoking_twice_changes_nothing(client, demo):
 def test_only_hr_may_revoke(client, demo, who):
     certificate = sam_certificate(client, demo)
     before = snapshot(certificate)
-    client.force_login(demo[who])
+    sign_in_with_mfa(client, demo[who])
     for response in [
         client.get(revoke_url(certificate)),
         client.post(revoke_url(certificate), {"reason": "Because I can"}),
@@ -390,7 +391,7 @@ def test_hr_sees_every_certificate_and_filters_by_org_unit(client, demo):
     sam = sam_certificate(client, demo)
     outsider = outsider_certificate(client, demo)
     priya = priya_certificate(demo)
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = client.get(REPORT)
     assert response.status_code == 200
     html = page_text(response)
@@ -415,7 +416,7 @@ def test_hr_sees_every_certificate_and_filters_by_org_unit(client, demo):
 @pytest.mark.parametrize("who", ["officer", "manager", "trainer", "policyowner"])
 def test_the_report_is_for_hr_only(client, demo, who):
     sam_certificate(client, demo)
-    client.force_login(demo[who])
+    sign_in_with_mfa(client, demo[who])
     for url in (REPORT, "/admin/certificates/results/"):
         response = client.get(url)
         assert_refused(response)
@@ -428,7 +429,7 @@ def test_the_report_is_for_hr_only(client, demo, who):
 def test_hr_downloads_the_certificates_as_a_streamed_zip(client, demo):
     sam = sam_certificate(client, demo)
     revoke(outsider_certificate(client, demo), reason="Issued in error", by=demo["hr"])
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = client.get(ZIP)
     assert response.status_code == 200
     assert response.streaming
@@ -491,7 +492,7 @@ def test_the_zip_holds_what_the_filters_select(client, demo, filters, expected):
     sam_certificate(client, demo)
     priya = priya_certificate(demo)
     Certificate.objects.filter(pk=priya.pk).update(issued_at=timezone.now() - datetime.timedelta(days=40))
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = client.get(ZIP, filters(demo))
     assert response.status_code == 200
     archive = read_zip(response)
@@ -508,7 +509,7 @@ def test_the_zip_holds_what_the_filters_select(client, demo, filters, expected):
     [{"issued_from": "notadate"}, {"org_unit": "999999"}, {"issued_to": "2026-13-45"}, {"module": "abc"}],
 )
 def test_invalid_zip_filters_go_back_to_the_report_with_a_message(client, demo, filters):
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = client.get(ZIP, filters)
     assert response.status_code == 302
     assert response["Location"] == REPORT
@@ -519,7 +520,7 @@ def test_invalid_zip_filters_go_back_to_the_report_with_a_message(client, demo, 
 @pytest.mark.parametrize("who", ["officer", "manager", "trainer", "policyowner"])
 def test_the_zip_is_for_hr_only(client, demo, who):
     sam_certificate(client, demo)
-    client.force_login(demo[who])
+    sign_in_with_mfa(client, demo[who])
     response = client.get(ZIP)
     assert_refused(response)
     assert not response.streaming
@@ -531,7 +532,7 @@ def test_the_zip_is_for_hr_only(client, demo, who):
 @pytest.mark.parametrize("viewer", ["officer", "hr", "manager"])
 def test_the_transcript_is_a_pdf_attachment_naming_the_person(client, demo, viewer):
     certificate = sam_certificate(client, demo)
-    client.force_login(demo[viewer])
+    sign_in_with_mfa(client, demo[viewer])
     response = client.get(f"/people/{demo['officer'].pk}/transcript/")
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -545,7 +546,7 @@ def test_the_transcript_is_a_pdf_attachment_naming_the_person(client, demo, view
 
 
 def test_a_transcript_of_nobody_is_not_found(client, demo):
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     missing = max(demo[name].pk for name in ("officer", "hr", "admin", "reattest")) + 1000
     assert client.get(f"/people/{missing}/transcript/").status_code == 404
 

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from certificates.models import Attestation, Certificate
 from certificates.services import GENESIS_HASH
+from tests.helpers import sign_in_with_mfa
 
 from .conftest import LEDGER_TRIGGERS
 from .helpers import attest, certified, pass_module
@@ -153,7 +154,7 @@ def test_ledger_rows_are_never_changed_or_deleted(certificate):
 
 
 def test_each_ledger_row_chains_to_the_one_before(client, certificate, demo):
-    client.force_login(demo["manager"])
+    sign_in_with_mfa(client, demo["manager"])
     pass_module(client, demo["module"])
     attest(client, demo["module"], "Alex Morgan")
     rows = list(Attestation.objects.order_by("pk"))
@@ -204,7 +205,7 @@ def test_a_policy_version_someone_attested_to_cannot_be_reworded(certificate):
 
 
 def test_policy_owners_manage_policies_in_the_admin(client, demo):
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     document = demo["module"].policy_document
     assert client.get("/admin/snippets/certificates/policydocument/").status_code == 200
     assert client.get(f"/admin/snippets/certificates/policydocument/edit/{document.pk}/").status_code == 200

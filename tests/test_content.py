@@ -17,6 +17,7 @@ from learning.models import Enrolment, ModulePage
 from scenarios.blocks import graph_nodes
 from scenarios.graph import problems
 from scenarios.models import Attempt, ScenarioPage
+from tests.helpers import sign_in_with_mfa
 
 from .helpers import WrongOnFirstCritical, answer_every_step, attest
 
@@ -268,7 +269,7 @@ def test_a_stored_policy_version_is_never_rewritten(demo, content):
 
 
 def test_a_trainer_finds_the_module_its_scenarios_and_both_policy_versions(client, demo):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     module = demo["module"]
     listing = client.get(f"/admin/pages/{module.pk}/").content.decode()
     for scenario in ScenarioPage.objects.child_of(module):

@@ -16,6 +16,7 @@ from .helpers import (
     certified,
     pass_module,
     right_answers,
+    sign_in_with_mfa,
     wrong_answers,
 )
 
@@ -35,7 +36,7 @@ def other_officer(demo):
 
 
 def sign_in_as(client, user):
-    client.force_login(user)
+    sign_in_with_mfa(client, user)
     return client
 
 

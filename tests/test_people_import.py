@@ -6,6 +6,7 @@ from django.core.management import CommandError, call_command
 
 from learning import people_import
 from learning.models import User
+from tests.helpers import sign_in_with_mfa
 
 HEADER = "warrant_number,first_name,last_name,email,rank,role,org_unit_path,line_manager_number,active\n"
 TEAM = "met/frontline/cw-bcu/cw-response-a"
@@ -170,7 +171,7 @@ def upload(client, data: bytes, name="people.csv"):
 def test_hr_uploads_reads_the_report_and_applies_once(client, demo):
     from learning.models import PeopleImport
 
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     assert client.get("/admin/people/import/").status_code == 200
     response = upload(
         client,
@@ -192,7 +193,7 @@ def test_hr_uploads_reads_the_report_and_applies_once(client, demo):
 
 
 def test_the_report_lists_each_bad_row_and_offers_no_apply(client, demo):
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = upload(client, csv(person("MP700001"), person("MP700002", unit="met/nowhere")))
     page = client.get(response.url).content.decode()
     assert "1 row cannot be imported, so nothing will be" in page
@@ -204,7 +205,7 @@ def test_the_report_lists_each_bad_row_and_offers_no_apply(client, demo):
 
 
 def test_an_unreadable_file_is_explained(client, demo):
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     response = upload(client, "café".encode("latin-1"))
     assert "not UTF-8" in client.get(response.url).content.decode()
 
@@ -213,7 +214,7 @@ def test_an_unreadable_file_is_explained(client, demo):
 def test_only_hr_imports_people(client, demo, username):
     from learning.models import PeopleImport
 
-    client.force_login(demo[username])
+    sign_in_with_mfa(client, demo[username])
     assert client.get("/admin/people/import/").status_code in (302, 403)
     upload(client, csv(person("MP700001")))
     assert not PeopleImport.objects.exists()

@@ -15,6 +15,7 @@ from certificates.diff import compare, paragraphs, summary
 from certificates.models import Attestation, Certificate, PolicyVersion
 from learning.models import Enrolment, ReattestationCycle
 from learning.services import open_due_reattestation_cycles
+from tests.helpers import sign_in_with_mfa
 
 from .helpers import attest, certified
 
@@ -72,7 +73,7 @@ def test_the_draft_starts_from_the_version_in_force(policy):
 
 
 def test_the_edit_form_lists_the_stored_versions(client, demo, policy):
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     page = client.get(EDIT.format(policy.pk)).content.decode()
     assert "Version 1.0, in force from 1 January 2020: the first version" in page
     assert "Version 2.0, in force from" in page and "a material change" in page
@@ -80,7 +81,7 @@ def test_the_edit_form_lists_the_stored_versions(client, demo, policy):
 
 
 def test_publishing_new_text_stores_a_new_version(client, demo, policy):
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     response = publish(client, policy, version_label="2.1", material=None, body=reworded(policy))
     assert response.status_code == 302, response.content.decode()[:2000]
     version = policy.versions.get(version_label="2.1")
@@ -95,7 +96,7 @@ def test_republishing_unchanged_text_stores_nothing_and_touches_no_attestation(c
     attestations = list(Attestation.objects.values_list("pk", "row_hash"))
     versions = list(PolicyVersion.objects.values_list("pk", "body_sha256"))
     enrolments = Enrolment.objects.count()
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     # The same words, re-spaced and sent with Windows line endings: still the same text.
     response = publish(client, policy, body=policy.body.replace("\n\n", "  \r\n\r\n"))
     assert response.status_code == 302
@@ -107,7 +108,7 @@ def test_republishing_unchanged_text_stores_nothing_and_touches_no_attestation(c
 
 def test_a_minor_change_opens_no_cycle(client, demo, policy, officer_certificate):
     enrolments = Enrolment.objects.count()
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     publish(client, policy, version_label="2.1", material=None, body=reworded(policy))
     assert Enrolment.objects.count() == enrolments
     assert not ReattestationCycle.objects.filter(policy_version__version_label="2.1").exists()
@@ -119,7 +120,7 @@ def test_a_minor_change_opens_no_cycle(client, demo, policy, officer_certificate
 def test_a_material_change_opens_a_cycle_supersedes_certificates_and_shows_the_diff(
     client, demo, policy, officer_certificate
 ):
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     publish(client, policy, version_label="3.0", reattest_within_days=14, body=reworded(policy))
     version = policy.versions.get(version_label="3.0")
     cycle = ReattestationCycle.objects.get(policy_version=version)
@@ -151,7 +152,7 @@ def test_a_material_change_opens_a_cycle_supersedes_certificates_and_shows_the_d
 
 
 def test_a_version_taking_effect_later_opens_its_cycle_on_that_day(client, demo, policy, officer_certificate):
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     later = timezone.localdate() + datetime.timedelta(days=10)
     publish(client, policy, version_label="3.0", effective_date=later.isoformat(), body=reworded(policy))
     version = policy.versions.get(version_label="3.0")
@@ -180,7 +181,7 @@ def test_a_new_version_that_cannot_be_stored_is_explained_and_nothing_changes(
     client, demo, policy, changes, field, message
 ):
     versions = PolicyVersion.objects.count()
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     response = publish(client, policy, **{"body": reworded(policy), **changes})
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -191,7 +192,7 @@ def test_a_new_version_that_cannot_be_stored_is_explained_and_nothing_changes(
 
 
 def test_a_submitted_change_is_stored_only_when_a_policy_owner_approves_it(client, demo, policy):
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     response = client.post(
         EDIT.format(policy.pk),
         {**edit_form(policy, version_label="3.0", body=reworded(policy)), "action-submit": "action-submit"},
@@ -210,7 +211,7 @@ def test_a_submitted_change_is_stored_only_when_a_policy_owner_approves_it(clien
 
 def test_only_policy_owners_publish_policies(client, demo, policy):
     for person in ("trainer", "hr"):
-        client.force_login(demo[person])
+        sign_in_with_mfa(client, demo[person])
         publish(client, policy, version_label="3.0", body=reworded(policy))
     client.force_login(demo["officer"])
     assert client.get(EDIT.format(policy.pk)).status_code == 302  # to the admin sign-in
@@ -247,7 +248,7 @@ def test_the_diff_gives_back_both_wordings(old, new):
 
 
 def test_changing_only_the_label_of_unchanged_text_is_refused(client, demo, policy):
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     response = publish(client, policy, version_label="2.1")
     assert response.status_code == 200
     assert "publishing would store no new version" in response.content.decode()
@@ -255,7 +256,7 @@ def test_changing_only_the_label_of_unchanged_text_is_refused(client, demo, poli
 
 
 def test_a_new_version_cannot_take_effect_before_the_one_stored_last(client, demo, policy):
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     later = timezone.localdate() + datetime.timedelta(days=30)
     publish(client, policy, version_label="3.0", effective_date=later.isoformat(), body=reworded(policy))
     policy.refresh_from_db()
@@ -271,7 +272,7 @@ def test_a_publish_that_loses_a_race_for_its_label_saves_nothing(client, demo, p
 
     from certificates.models import PolicyDocument
 
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     PolicyVersion.objects.create(
         document=policy, version_label="3.0", effective_date=timezone.localdate(), body="Other.", statement="Other."
     )
@@ -315,7 +316,7 @@ def test_a_material_version_already_replaced_opens_no_cycle(client, demo, policy
 
 
 def test_a_changed_statement_is_shown_with_the_clauses(client, demo, policy, officer_certificate):
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     publish(client, policy, version_label="3.0", statement=policy.statement + " I will record any emergency call.")
     client.force_login(demo["officer"])
     page = client.get(f"/modules/{demo['module'].pk}/attest/").content.decode()
@@ -328,7 +329,7 @@ def test_an_exempt_person_is_not_asked_to_attest_again(client, demo, policy, off
     from learning.services import exempt
 
     exempt(demo["officer"], demo["module"], reason="Seconded to another force", by=demo["hr"])
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     publish(client, policy, version_label="3.0", body=reworded(policy))
     assert ReattestationCycle.objects.get(policy_version__version_label="3.0").enrolled == 0
     assert Enrolment.objects.filter(user=demo["officer"]).count() == 1

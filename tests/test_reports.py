@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from learning.factories import EnrolmentFactory, OrgUnitFactory, UserFactory
 from learning.models import Enrolment, ModuleIndexPage, ModulePage
 from learning.reports import rows_by, rows_by_unit
+from tests.helpers import sign_in_with_mfa
 
 TODAY = timezone.localdate()
 PAST = TODAY - datetime.timedelta(days=3)
@@ -85,7 +86,7 @@ PEOPLE_REPORT = "/admin/reports/completion/people/"
 
 @pytest.fixture
 def reporting(client, demo):
-    client.force_login(demo["reporting"])
+    sign_in_with_mfa(client, demo["reporting"])
     return client
 
 
@@ -187,10 +188,10 @@ def test_the_query_count_is_the_same_for_ten_people_and_a_hundred(reporting, for
 
 @pytest.mark.parametrize("username", ["officer", "manager", "trainer", "policyowner"])
 def test_only_reporting_and_hr_see_the_reports(client, demo, username):
-    client.force_login(demo[username])
+    sign_in_with_mfa(client, demo[username])
     for url in (UNIT_REPORT, PEOPLE_REPORT, PEOPLE_REPORT + "?export=csv"):
         assert client.get(url).status_code in (302, 403)
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     assert client.get(UNIT_REPORT).status_code == 200
 
 

@@ -3,6 +3,7 @@
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from scenarios.models import ScenarioPage
+from tests.helpers import sign_in_with_mfa
 
 from .helpers import choice
 
@@ -60,7 +61,7 @@ def scenario_form(title: str, steps) -> dict:
 
 
 def test_a_trainer_writes_a_branching_scenario_in_the_admin(client, demo):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     module = demo["module"]
     response = client.post(
         f"/admin/pages/add/scenarios/scenariopage/{module.pk}/",
@@ -75,7 +76,7 @@ def test_a_trainer_writes_a_branching_scenario_in_the_admin(client, demo):
 
 
 def test_a_choice_leading_nowhere_is_explained_in_the_editor_and_nothing_is_saved(client, demo):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     response = client.post(
         f"/admin/pages/add/scenarios/scenariopage/{demo['module'].pk}/",
         scenario_form("A broken scenario", [decision("start", "no-such-step"), follow_up()]),
@@ -89,7 +90,7 @@ def test_a_choice_leading_nowhere_is_explained_in_the_editor_and_nothing_is_save
 
 
 def test_editing_a_scenario_keeps_the_live_version_until_approved(client, demo):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     scenario = ScenarioPage.objects.get(slug="the-bats-screen")
     response = client.post(
         f"/admin/pages/{scenario.pk}/edit/",
@@ -106,7 +107,7 @@ def test_the_preview_lets_a_trainer_click_through_every_choice(client, demo):
     from .helpers import make_branching_module
 
     make_branching_module(demo["officer"])
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     scenario = ScenarioPage.objects.get(slug="the-witness")
     html = client.get(f"/admin/pages/{scenario.pk}/view_draft/").content.decode()
     assert 'href="#step-1-choice-1">Use the station landline</a>' in html

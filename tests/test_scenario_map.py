@@ -5,6 +5,7 @@ import pytest
 from scenarios.graph import END, Node
 from scenarios.models import ScenarioPage
 from scenarios.scenario_map import layout
+from tests.helpers import sign_in_with_mfa
 
 
 def test_the_layout_marks_unreachable_steps_and_dead_ends():
@@ -31,7 +32,7 @@ def dead_end_draft(demo):
 
 
 def test_trainers_see_the_map_with_its_dead_end_marked(client, demo, dead_end_draft):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     response = client.get(f"/admin/scenarios/{dead_end_draft.pk}/map/")
     assert response.status_code == 200
     html = response.content.decode()
@@ -42,7 +43,7 @@ def test_trainers_see_the_map_with_its_dead_end_marked(client, demo, dead_end_dr
 
 
 def test_the_map_of_a_well_formed_scenario_reports_no_problems(client, demo):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     scenario = ScenarioPage.objects.get(slug="after-the-arrest")
     html = client.get(f"/admin/scenarios/{scenario.pk}/map/").content.decode()
     assert "Dead end" not in html and "Unreachable" not in html
@@ -53,14 +54,14 @@ def test_the_map_of_a_well_formed_scenario_reports_no_problems(client, demo):
 
 
 def test_the_edit_page_links_to_the_map(client, demo):
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     scenario = ScenarioPage.objects.get(slug="after-the-arrest")
     assert f"/admin/scenarios/{scenario.pk}/map/" in client.get(f"/admin/pages/{scenario.pk}/edit/").content.decode()
 
 
 @pytest.mark.parametrize(("username", "sent_to"), [("officer", "/admin/login/"), ("hr", "/admin/")])
 def test_people_who_cannot_edit_the_scenario_do_not_see_its_map(client, demo, username, sent_to):
-    client.force_login(demo[username])
+    sign_in_with_mfa(client, demo[username])
     scenario = ScenarioPage.objects.get(slug="after-the-arrest")
     response = client.get(f"/admin/scenarios/{scenario.pk}/map/")
     assert response.status_code == 302
@@ -68,5 +69,5 @@ def test_people_who_cannot_edit_the_scenario_do_not_see_its_map(client, demo, us
 
 
 def test_an_unknown_scenario_has_no_map(client, demo):
-    client.force_login(demo["admin"])
+    sign_in_with_mfa(client, demo["admin"])
     assert client.get("/admin/scenarios/999999/map/").status_code == 404

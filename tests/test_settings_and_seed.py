@@ -11,6 +11,7 @@ from django.core.management import call_command
 from certificates.models import Attestation, PolicyVersion
 from learning.models import Assignment, Enrolment, ModulePage, OrgUnit, User
 from scenarios.models import Attempt, ScenarioPage
+from tests.helpers import sign_in_with_mfa
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -118,20 +119,20 @@ def test_seed_demo_creates_one_account_per_role_and_assigns_the_officer(demo):
 
 @pytest.mark.parametrize("username", ["trainer", "policyowner", "hr", "admin"])
 def test_staff_roles_reach_the_wagtail_admin(client, demo, username):
-    client.force_login(demo[username])
+    sign_in_with_mfa(client, demo[username])
     assert client.get("/admin/").status_code == 200
 
 
 @pytest.mark.parametrize("username", ["officer", "manager"])
 def test_officers_do_not_reach_the_wagtail_admin(client, demo, username):
-    client.force_login(demo[username])
+    sign_in_with_mfa(client, demo[username])
     response = client.get("/admin/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
 
 
 def test_the_admin_edits_and_previews_a_scenario(client, demo):
-    client.force_login(demo["admin"])
+    sign_in_with_mfa(client, demo["admin"])
     scenario = ScenarioPage.objects.get(slug="the-bats-screen")
     assert client.get(f"/admin/pages/{scenario.pk}/edit/").status_code == 200
     preview = client.get(f"/admin/pages/{scenario.pk}/view_draft/")
@@ -141,15 +142,15 @@ def test_the_admin_edits_and_previews_a_scenario(client, demo):
 
 def test_trainers_can_edit_scenarios_and_hr_cannot(client, demo):
     scenario = ScenarioPage.objects.get(slug="after-the-arrest")
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     assert client.get(f"/admin/pages/{scenario.pk}/edit/").status_code == 200
-    client.force_login(demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
     assert client.get(f"/admin/pages/{scenario.pk}/edit/").status_code in (302, 403)
 
 
 def test_a_scenario_with_attempts_cannot_be_deleted_from_the_admin(client, demo):
     scenario = ScenarioPage.objects.get(slug="the-bats-screen")
-    client.force_login(demo["admin"])
+    sign_in_with_mfa(client, demo["admin"])
     response = client.post(f"/admin/pages/{scenario.pk}/delete/", follow=True)
     assert "cannot be deleted" in response.content.decode()
     assert ScenarioPage.objects.filter(pk=scenario.pk).exists()
@@ -163,6 +164,6 @@ def test_a_scenario_nobody_has_taken_can_be_deleted(client, demo):
     scenario = demo["module"].add_child(
         instance=ScenarioPage(title="Draft", slug="draft", narrative="<p>Soon.</p>", steps=taken.steps.raw_data)
     )
-    client.force_login(demo["admin"])
+    sign_in_with_mfa(client, demo["admin"])
     client.post(f"/admin/pages/{scenario.pk}/delete/")
     assert not ScenarioPage.objects.filter(pk=scenario.pk).exists()

@@ -4,6 +4,7 @@ import pytest
 
 from learning.factories import EnrolmentFactory, UserFactory
 from learning.models import Enrolment, OrgUnit
+from tests.helpers import sign_in_with_mfa
 
 from .helpers import certified
 
@@ -17,7 +18,7 @@ def outsider(demo):
 
 def test_a_line_manager_sees_their_units_people_and_their_status(client, demo, outsider):
     certified(client, demo["officer"], demo["module"])
-    client.force_login(demo["manager"])
+    sign_in_with_mfa(client, demo["manager"])
     page = client.get("/team/").content.decode()
     assert "Sam Taylor" in page and "Priya Shah" in page and "Alex Morgan" in page
     assert "Olive Outsider" not in page
@@ -29,7 +30,7 @@ def test_a_line_manager_sees_their_units_people_and_their_status(client, demo, o
 
 def test_the_status_filter_narrows_the_list(client, demo):
     certified(client, demo["officer"], demo["module"])
-    client.force_login(demo["manager"])
+    sign_in_with_mfa(client, demo["manager"])
 
     def row(username):  # the person's row links to their transcript
         return f'href="/people/{demo[username].pk}/transcript/"'
@@ -45,7 +46,7 @@ def test_the_status_filter_narrows_the_list(client, demo):
 
 @pytest.mark.parametrize("username", ["officer", "reattest", "trainer", "hr"])
 def test_people_who_manage_nobody_have_no_team_page(client, demo, username):
-    client.force_login(demo[username])
+    sign_in_with_mfa(client, demo[username])
     assert client.get("/team/").status_code == 403
     assert "My team" not in client.get("/").content.decode()
 

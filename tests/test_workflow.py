@@ -1,6 +1,7 @@
 """Trainers submit scenario changes; a policy owner approves them before officers see them."""
 
 from scenarios.models import ScenarioPage
+from tests.helpers import sign_in_with_mfa
 
 
 def test_trainers_cannot_publish_and_policy_owners_can(demo):
@@ -21,7 +22,7 @@ def test_a_trainers_change_goes_live_only_after_a_policy_owner_approves_it(clien
     scenario.refresh_from_db()
     assert scenario.live_revision_id != revision.pk  # officers still see the approved version
 
-    client.force_login(demo["policyowner"])
+    sign_in_with_mfa(client, demo["policyowner"])
     task_state = state.current_task_state
     response = client.post(f"/admin/pages/workflow/action/{scenario.pk}/approve/{task_state.pk}/", {"comment": ""})
     assert response.status_code in (200, 302)
@@ -34,7 +35,7 @@ def test_a_trainer_cannot_approve_their_own_change(client, demo):
     scenario = ScenarioPage.objects.get(slug="after-the-arrest")
     scenario.get_latest_revision_as_object().save_revision(user=demo["trainer"])
     state = scenario.get_workflow().start(scenario, demo["trainer"])
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     client.post(f"/admin/pages/workflow/action/{scenario.pk}/approve/{state.current_task_state.pk}/")
     state.refresh_from_db()
     assert state.status == state.STATUS_IN_PROGRESS
@@ -46,7 +47,7 @@ def test_revisions_of_a_scenario_can_be_compared(client, demo):
     draft = scenario.get_latest_revision_as_object()
     draft.steps[0].value["prompt"] = "Changed wording"
     second = draft.save_revision(user=demo["trainer"])
-    client.force_login(demo["trainer"])
+    sign_in_with_mfa(client, demo["trainer"])
     response = client.get(f"/admin/pages/{scenario.pk}/revisions/compare/{first.pk}...{second.pk}/")
     assert response.status_code == 200
     assert "Changed wording" in response.content.decode()

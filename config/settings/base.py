@@ -18,19 +18,28 @@ env = environ.Env(
     ALLOWED_HOSTS=(list, []),
     CSRF_TRUSTED_ORIGINS=(list, []),
     DATABASE_URL=(str, f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-    CACHE_URL=(str, "locmemcache://"),
+    CACHE_URL=(str, "dbcache://attest_cache"),
+    REDIS_URL=(str, ""),
+    SESSION_IDLE_MINUTES=(int, 30),
+    SESSION_ABSOLUTE_HOURS=(int, 12),
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "Attest <attest@localhost>"),
     LEDGER_ANCHOR_EMAIL=(str, ""),
     VERIFY_RATE_LIMIT=(int, 60),
     TASKS_BACKEND=(str, "immediate"),
     REMINDER_ESCALATE_AFTER_DAYS=(int, 14),
+    RESPONSE_RETENTION_YEARS=(int, 6),
     SITE_URL=(str, "http://127.0.0.1:8000"),
     FORCE_NAME=(str, "Metropolitan Police Service"),
     DEMO_PASSWORD=(str, "attest-demo-2026"),
     SECURE_SSL_REDIRECT=(bool, True),
     SECURE_HSTS_SECONDS=(int, 31536000),
     LOG_LEVEL=(str, "INFO"),
+    ENTRA_TENANT_ID=(str, ""),
+    ENTRA_CLIENT_ID=(str, ""),
+    ENTRA_CLIENT_SECRET=(str, ""),
+    ENTRA_AUTHORITY=(str, "https://login.microsoftonline.com"),
+    ENTRA_WARRANT_CLAIM=(str, "employeeid"),
 )
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
@@ -75,6 +84,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.usersessions",
+    "csp",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -92,6 +102,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    "access.middleware.SessionLimitsMiddleware",
+    "access.middleware.MFARequiredMiddleware",
+    "access.middleware.AccessDeniedMiddleware",
+    "access.middleware.ContentSecurityPolicyMiddleware",
     "learning.middleware.PrivatePagesMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -111,6 +126,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "learning.context_processors.site",
+                "access.context_processors.mfa_continue",
             ],
         },
     },
@@ -123,7 +139,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL")}
+# Rate limits (sign-in, /verify/) count in the default cache, so it must be one every app
+# process shares: the database by default (its table is made by `migrate`), Redis when
+# REDIS_URL is set. A process-local cache would give each process its own allowance.
+if env("REDIS_URL"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("REDIS_URL")}}
+else:
+    CACHES = {"default": env.cache("CACHE_URL")}
 
 AUTH_USER_MODEL = "learning.User"
 AUTHENTICATION_BACKENDS = [
@@ -152,17 +174,88 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
+# At most 5 failed sign-ins per account in 5 minutes (the adapter counts a username and an
+# email address of one account together), and 10 a minute from one address.
+ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# The Wagtail admin's own sign-in page sends people here, so its limits cannot be sidestepped.
+WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
+
+# MFA (allauth.mfa): an authenticator app with recovery codes, and security keys (WebAuthn)
+# where the browser supports them. Privileged roles must use it (access/middleware.py).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = False
+MFA_TOTP_ISSUER = "Attest"
+# Which sessions each person has open, so ending them all (a leaver, a new password) is one
+# indexed query (allauth.usersessions).
+USERSESSIONS_TRACK_ACTIVITY = False
 
 # Single sign-on with the force's Microsoft Entra ID tenant (access/sso.py). -------------------
-SOCIALACCOUNT_PROVIDERS: dict = {}
+# Off unless ENTRA_TENANT_ID is set (the demo signs in with local accounts). The tenant must be
+# the force's own GUID: access.entra.providers refuses "common" and the like. Accounts are keyed
+# on the token's tid and oid, and linked to an imported person only by warrant number.
+from access.entra import providers as entra_providers  # noqa: E402
+
+SOCIALACCOUNT_PROVIDERS: dict = entra_providers(
+    tenant_id=env("ENTRA_TENANT_ID"),
+    client_id=env("ENTRA_CLIENT_ID"),
+    client_secret=env("ENTRA_CLIENT_SECRET"),
+    authority=env("ENTRA_AUTHORITY"),
+    warrant_claim=env("ENTRA_WARRANT_CLAIM"),
+)
+SOCIALACCOUNT_ADAPTER = "access.sso.SocialAccountAdapter"
+# Single sign-on never creates a person (they come from HR), never matches one by email, and
+# keeps no access or refresh tokens.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
 # ------------------------------------------------------------------------------------------------
 
+# A session ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after
+# sign-in whatever happens (access.middleware.SessionLimitsMiddleware); the cookie and the
+# stored session never outlive the absolute limit either.
+SESSION_IDLE_MINUTES = env("SESSION_IDLE_MINUTES")
+SESSION_ABSOLUTE_HOURS = env("SESSION_ABSOLUTE_HOURS")
+if SESSION_IDLE_MINUTES < 1 or SESSION_ABSOLUTE_HOURS < 1:
+    raise ImproperlyConfigured("SESSION_IDLE_MINUTES and SESSION_ABSOLUTE_HOURS must be 1 or more.")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
 CSRF_FAILURE_VIEW = "learning.views.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content Security Policy (django-csp). Officer pages load only this site's own CSS and
+# JavaScript: no inline script or style, no other origin. The Wagtail admin is relaxed by
+# access.middleware.ContentSecurityPolicyMiddleware (ADMIN_CSP_REPLACE), because its editors
+# use inline styles and it previews pages in a frame of itself.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        # The single sign-on button posts here and is sent on to the identity provider.
+        "form-action": [SELF, env.str("ENTRA_AUTHORITY", default="https://login.microsoftonline.com")],
+        "frame-ancestors": [NONE],
+    }
+}
+ADMIN_CSP_REPLACE = {
+    "script-src": [SELF, "'unsafe-inline'"],
+    "style-src": [SELF, "'unsafe-inline'"],
+    "img-src": [SELF, "data:", "blob:"],
+    "frame-src": [SELF],
+    "frame-ancestors": [SELF],
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -208,6 +301,12 @@ if env("TASKS_BACKEND") not in TASK_BACKENDS:
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[env("TASKS_BACKEND")]}}
 
 # Privacy: what a person may download about themselves, and how long quiz answers are kept. ---
+# Each answer to a step is kept this many years after its attempt finished (or started, if it
+# never finished), then removed by `manage.py apply_retention`. The attempt's score, the
+# attestation ledger and certificates are evidence and are kept whatever this says.
+RESPONSE_RETENTION_YEARS = env("RESPONSE_RETENTION_YEARS")
+if RESPONSE_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("RESPONSE_RETENTION_YEARS must be 1 or more: answers are kept at least a year.")
 # ------------------------------------------------------------------------------------------------
 
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from access import audit
 from learning import people_import
 
 
@@ -37,5 +38,13 @@ class Command(BaseCommand):
         counts = ", ".join(f"{count} {action}" for action, count in report.counts().items() if count)
         if not report.ok:
             raise CommandError(f"Nothing was imported: {len(report.problems())} rows have errors ({counts}).")
+        if not dry_run:
+            audit.record(
+                audit.Action.CHANGE,
+                actor_label="manage.py import_people",
+                verb="people import",
+                object_label=file.name,
+                details={"counts": report.counts()},
+            )
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(self.style.SUCCESS(f"{verb} {len(report.rows)} rows: {counts or 'nothing to do'}."))

@@ -7,14 +7,21 @@ to attest again.
 
 Safe to run again. Content that exists is kept: pages and policy versions are created only
 once, so a trainer's edits survive. The demo accounts are put back as described below,
-password (DEMO_PASSWORD) included, so the printed logins always work. Refuses to run unless
-the settings allow demo data (dev and test do; production does not).
+password (DEMO_PASSWORD) included, so the printed logins always work. Each account whose role
+requires MFA (access.mfa) gets an authenticator app with the published DEMO_TOTP_SECRET, and
+recovery codes. Refuses to run unless the settings allow demo data (dev and test do;
+production does not).
 """
 
 from __future__ import annotations
 
 import datetime
+from urllib.parse import quote, urlencode
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import decrypt
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
@@ -34,6 +41,7 @@ from wagtail.models import (
     WorkflowTask,
 )
 
+from access.mfa import requires_mfa
 from certificates.models import Attestation, PolicyDocument
 from certificates.services import Context
 from learning.content import ContentError, install_module, install_policy, load_module
@@ -42,6 +50,17 @@ from learning.services import attest_to_module, begin_module, enrol_assignment, 
 from scenarios.services import answer_remaining
 
 DEMO_MODULE = settings.BASE_DIR / "content" / "contacting-the-public"
+
+# The authenticator app secret of every privileged demo account: published, like DEMO_PASSWORD,
+# so anyone trying the demo can add it to an app (or run `manage.py demo_code <username>`).
+DEMO_TOTP_SECRET = "ATTESTDEMOTOTPSECRETPUBLISHED234"  # noqa: S105
+
+
+def demo_totp_uri() -> str:
+    """The demo secret as an ``otpauth://`` URI, for an authenticator app to import."""
+    query = urlencode({"secret": DEMO_TOTP_SECRET, "issuer": settings.MFA_TOTP_ISSUER}, quote_via=quote)
+    return f"otpauth://totp/{quote(settings.MFA_TOTP_ISSUER)}:demo?{query}"
+
 
 UNITS = [
     # (code, name, parent code)
@@ -71,7 +90,10 @@ ROLES = [
     ("manager", "Line manager of the officer; also assigned the module"),
     ("trainer", "Trainer: writes scenarios in the Wagtail admin, reads the policies, submits changes for approval"),
     ("policyowner", "Policy owner: approves scenario changes; manages policies"),
-    ("hr", "HR: certificates in the Wagtail admin (revoke, ZIP download), any person's transcript, import people"),
+    (
+        "hr",
+        "HR: certificates in the Wagtail admin (revoke, ZIP download), anyone's transcript, people import, audit log",
+    ),
     ("reporting", "Reporting: the completion reports in the Wagtail admin, and nothing else"),
     ("admin", "Administrator: everything"),
 ]
@@ -93,6 +115,7 @@ class Command(BaseCommand):
         units = self._units()
         groups = self._groups()
         people = self._people(units, groups)
+        with_app = self._authenticator_apps(people)
         # The first policy version only, so the returning officer can attest to it while it is in force.
         policy = install_policy(content.policy, through=content.policy.versions[0].label)
         module = install_module(content, self._index(), policy)
@@ -106,6 +129,11 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo logins (password: {settings.DEMO_PASSWORD}):")
         for username, role in ROLES:
             self.stdout.write(f"  {username:<12} {role}")
+        self.stdout.write(
+            f"{', '.join(with_app)} also need a code from an authenticator app at sign-in. Add\n"
+            f"  {demo_totp_uri()}\n"
+            "to one, or run `python manage.py demo_code <username>`."
+        )
 
     def _units(self) -> dict[str, OrgUnit]:
         units: dict[str, OrgUnit] = {}
@@ -148,6 +176,7 @@ class Command(BaseCommand):
                     "add_exemption",
                     "view_exemption",
                     "view_reports",
+                    "view_auditevent",  # the audit log and its exports
                 ],
             ),
             ("Reporting", ["view_reports"]),  # the completion reports and nothing else
@@ -205,6 +234,22 @@ class Command(BaseCommand):
             person.groups.set([groups[name] for name in group_names])
             people[username] = person
         return people
+
+    def _authenticator_apps(self, people: dict[str, User]) -> list[str]:
+        """Give each account whose role requires MFA one authenticator app, with the demo
+        secret (replacing any other app set up on it since), and recovery codes. Returns
+        their usernames."""
+        with_app = []
+        for username, person in people.items():
+            if not requires_mfa(person):
+                continue
+            with_app.append(username)
+            apps = Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP)
+            if [decrypt(app.data["secret"]) for app in apps] != [DEMO_TOTP_SECRET]:
+                apps.delete()
+                TOTP.activate(person, DEMO_TOTP_SECRET)
+            RecoveryCodes.activate(person)
+        return with_app
 
     def _index(self) -> ModuleIndexPage:
         index = ModuleIndexPage.objects.first()

@@ -1,0 +1,116 @@
+"""What every request passes through: session limits, MFA for privileged pages, a record of
+refusals, and the Content Security Policy."""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlencode
+
+from csp.middleware import CSPMiddleware
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from . import audit
+from .mfa import has_authenticator, is_verified, needs_mfa_for
+from .sessions import current_session_key
+
+SIGNED_IN_AT = "attest_signed_in_at"
+LAST_SEEN = "attest_last_seen"
+# Noting the time of every request would write the session on every request; a minute's
+# precision is enough for a 30-minute idle limit.
+LAST_SEEN_PRECISION = 60
+
+
+class SessionLimitsMiddleware:
+    """Signs a person out after ``SESSION_IDLE_MINUTES`` without a request, and
+    ``SESSION_ABSOLUTE_HOURS`` after they signed in, whatever they are doing. A shared terminal
+    left signed in is the commonest way someone else's record gets touched."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = current_session_key.set(request.session.session_key)
+        try:
+            return self.limit(request)
+        finally:
+            current_session_key.reset(token)
+
+    def limit(self, request):
+        if request.user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+            last_seen = session.get(LAST_SEEN, now)
+            expired = None
+            if now - signed_in_at >= settings.SESSION_ABSOLUTE_HOURS * 3600:
+                expired = f"{settings.SESSION_ABSOLUTE_HOURS} hours after signing in"
+            elif now - last_seen >= settings.SESSION_IDLE_MINUTES * 60:
+                expired = f"after {settings.SESSION_IDLE_MINUTES} minutes without activity"
+            if expired:
+                return self.end(request, expired)
+            if now - last_seen >= LAST_SEEN_PRECISION or LAST_SEEN not in session:
+                session[LAST_SEEN] = now
+        return self.get_response(request)
+
+    def end(self, request, why: str):
+        audit.record(audit.Action.SESSION_EXPIRED, request=request, details={"why": why})
+        request.attest_session_expired = True  # the sign-out receiver records nothing more
+        logout(request)
+        messages.info(request, f"You were signed out {why}. Sign in again to carry on.")
+        return redirect_to_login(request.get_full_path())
+
+
+class MFARequiredMiddleware:
+    """Privileged pages (the Wagtail admin, My team, anyone else's records) need a session in
+    which the person has passed MFA. Without it they are sent to set up an authenticator, or,
+    if they have one, to confirm with it, and then brought back."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = request.user
+        if not user.is_authenticated or is_verified(request) or not needs_mfa_for(request, view_kwargs):
+            return None
+        query = urlencode({"next": request.get_full_path()})
+        if has_authenticator(user):
+            return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
+        messages.warning(
+            request,
+            "Your role lets you change training or see other people's records, so it needs a second "
+            "step at sign-in. Set up an authenticator app to carry on.",
+        )
+        request.session["attest_mfa_next"] = request.get_full_path()
+        return redirect(f"{reverse('mfa_activate_totp')}?{query}")
+
+
+class AccessDeniedMiddleware:
+    """Every refusal (403) goes in the audit log, whichever view refused."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 403:
+            audit.denied(request, "page", method=request.method, status=403)
+        return response
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy, relaxed on the Wagtail admin by ``ADMIN_CSP_REPLACE``: its editors
+    rely on inline styles and scripts, and it previews pages in a frame of itself. Officer
+    pages keep the strict policy."""
+
+    def process_response(self, request, response):
+        if request.path.startswith(reverse("wagtailadmin_home")) and getattr(response, "_csp_replace", None) is None:
+            response._csp_replace = settings.ADMIN_CSP_REPLACE
+        return super().process_response(request, response)

@@ -1,0 +1,555 @@
+"""Sign-in and what guards it: sessions that end, rate limits on a shared cache, MFA for
+privileged roles, the audit log, and the security headers."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.usersessions.models import UserSession
+from django.contrib.sessions.models import Session
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from access.mfa import SESSION_KEY as MFA_SESSION_KEY
+from access.middleware import LAST_SEEN, SIGNED_IN_AT
+from access.models import AuditEvent
+from tests.helpers import certified, sign_in_with_mfa
+from tests.test_settings_and_seed import ROOT
+
+PASSWORD = "a-long-test-password-2026"
+Action = AuditEvent.Action
+
+
+@pytest.fixture
+def people(demo):
+    """The demo force, with a known password for each person."""
+    for user in demo.values():
+        if hasattr(user, "set_password"):
+            user.set_password(PASSWORD)
+            user.save()
+    return demo
+
+
+def sign_in(client: Client, login: str, password: str = PASSWORD):
+    return client.post("/accounts/login/", {"login": login, "password": password})
+
+
+def current_code(secret: str) -> str:
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def give_totp(user) -> str:
+    secret = generate_totp_secret()
+    Authenticator.objects.filter(user=user).delete()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def events(action: str, **filters):
+    return AuditEvent.objects.filter(action=action, **filters)
+
+
+# Sessions -----------------------------------------------------------------------------------
+
+
+def test_signing_in_starts_a_new_session(client, people):
+    client.get("/accounts/login/")
+    client.session.save()
+    before = client.session.session_key
+    sign_in(client, "officer")
+    assert client.session.session_key != before
+    assert client.get("/").status_code == 200
+
+
+def test_signing_out_ends_the_session(client, people):
+    sign_in(client, "officer")
+    key = client.session.session_key
+    client.post("/accounts/logout/")
+    assert not Session.objects.filter(session_key=key).exists()
+    assert client.get("/").status_code == 302
+    assert events(Action.SIGN_OUT, actor=people["officer"]).count() == 1
+
+
+def age_session(client: Client, *, idle_seconds: int = 0, since_sign_in: int = 0) -> None:
+    session = client.session
+    now = int(time.time())
+    session[LAST_SEEN] = now - idle_seconds
+    session[SIGNED_IN_AT] = now - since_sign_in
+    session.save()
+
+
+def test_a_session_idle_for_30_minutes_ends(client, people):
+    sign_in(client, "officer")
+    age_session(client, idle_seconds=29 * 60, since_sign_in=29 * 60)
+    assert client.get("/").status_code == 200  # 29 minutes: still signed in
+    age_session(client, idle_seconds=30 * 60, since_sign_in=31 * 60)
+    response = client.get("/certificates/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/?next=/certificates/")
+    assert "_auth_user_id" not in client.session
+    event = events(Action.SESSION_EXPIRED).get()
+    assert event.actor == people["officer"] and "30 minutes" in event.details["why"]
+    page = client.get(response.url).content.decode()
+    assert "signed out after 30 minutes without activity" in page
+
+
+def test_a_session_ends_12_hours_after_sign_in_however_active(client, people):
+    sign_in(client, "officer")
+    age_session(client, idle_seconds=10, since_sign_in=12 * 3600 - 60)
+    assert client.get("/").status_code == 200
+    age_session(client, idle_seconds=10, since_sign_in=12 * 3600)
+    assert client.get("/").status_code == 302
+    assert "12 hours" in events(Action.SESSION_EXPIRED).get().details["why"]
+
+
+def test_activity_keeps_a_session_alive(client, people):
+    sign_in(client, "officer")
+    age_session(client, idle_seconds=25 * 60, since_sign_in=25 * 60)
+    assert client.get("/").status_code == 200
+    assert int(time.time()) - client.session[LAST_SEEN] < 5  # the request counted as activity
+
+
+def test_deactivating_an_account_ends_all_its_sessions(people):
+    laptop, terminal = Client(), Client()
+    sign_in(laptop, "officer")
+    sign_in(terminal, "officer")
+    assert UserSession.objects.filter(user=people["officer"]).count() == 2
+    officer = people["officer"]
+    officer.is_active = False
+    officer.save()
+    assert UserSession.objects.filter(user=officer).count() == 0
+    assert not Session.objects.filter(session_key__in=[laptop.session.session_key, terminal.session.session_key])
+    assert laptop.get("/").status_code == 302 and terminal.get("/").status_code == 302
+    assert events(Action.SESSIONS_ENDED).get().details == {"why": "deactivated", "ended": 2}
+
+
+def test_changing_a_password_ends_the_other_sessions_and_keeps_this_one(people):
+    here, elsewhere = Client(), Client()
+    sign_in(here, "officer")
+    sign_in(elsewhere, "officer")
+    response = here.post(
+        "/accounts/password/change/",
+        {"oldpassword": PASSWORD, "password1": "another-long-password-77", "password2": "another-long-password-77"},
+    )
+    assert response.status_code == 302
+    assert here.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302
+    assert events(Action.PASSWORD_CHANGED, actor=people["officer"]).count() == 1
+    assert events(Action.SESSIONS_ENDED).get().details["why"] == "password changed"
+
+
+def test_an_administrator_setting_a_password_ends_every_session(people):
+    officer_client = Client()
+    sign_in(officer_client, "officer")
+    officer = people["officer"]
+    officer.set_password("reset-by-the-service-desk-1")
+    officer.save()
+    assert officer_client.get("/").status_code == 302
+
+
+# Rate limits --------------------------------------------------------------------------------
+
+
+def test_five_failed_sign_ins_lock_the_account_for_five_minutes(client, people):
+    for _ in range(5):
+        response = sign_in(client, "officer", "wrong-password")
+        assert response.status_code == 200 and "too many" not in response.content.decode().lower()
+    response = sign_in(client, "officer")  # the right password, too late
+    assert response.status_code == 200
+    assert "too many failed" in response.content.decode().lower()
+    assert "_auth_user_id" not in client.session
+    assert events(Action.SIGN_IN_FAILED, actor_label="officer").count() == 5
+    assert events(Action.SIGN_IN_REFUSED, actor_label="officer").count() == 1
+
+
+def test_the_username_and_email_of_one_account_share_its_five_attempts(people):
+    email = people["officer"].email
+    for attempt in range(5):
+        sign_in(Client(REMOTE_ADDR=f"10.0.0.{attempt}"), email if attempt % 2 else "officer", "wrong")
+    response = sign_in(Client(REMOTE_ADDR="10.0.1.1"), email)
+    assert "too many failed" in response.content.decode().lower()
+    assert "_auth_user_id" not in Client().session
+
+
+def test_another_accounts_failures_do_not_lock_this_one(client, people):
+    for _ in range(6):
+        sign_in(Client(), "manager", "wrong")
+    response = sign_in(client, "officer")
+    assert response.status_code == 302 and client.session["_auth_user_id"] == str(people["officer"].pk)
+
+
+def test_the_wagtail_admin_sign_in_page_is_not_a_way_around_the_limits(client, people):
+    for _ in range(5):
+        sign_in(client, "trainer", "wrong")
+    assert client.get("/admin/login/?next=/admin/").url == "/accounts/login/?next=/admin/"
+    response = client.post("/admin/login/", {"username": "trainer", "password": PASSWORD})
+    assert response.status_code in (301, 302) and response.url.startswith("/accounts/login/")
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_cache_is_shared_by_every_process_the_database_by_default_redis_when_set():
+    code = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION'))"
+    )
+    import subprocess
+    import sys
+
+    def backend(**env):
+        result = subprocess.run(  # noqa: S603
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.dev", **env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout.split()
+
+    assert backend() == ["django.core.cache.backends.db.DatabaseCache", "attest_cache"]
+    assert backend(REDIS_URL="redis://127.0.0.1:6379/3") == [
+        "django.core.cache.backends.redis.RedisCache",
+        "redis://127.0.0.1:6379/3",
+    ]
+
+
+DATABASE_CACHE = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "attest_cache"}}
+REDIS_CACHE = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/3",
+        "KEY_PREFIX": "attest-test",
+    }
+}
+
+
+@pytest.mark.parametrize("cache_settings", [DATABASE_CACHE, REDIS_CACHE], ids=["database", "redis"])
+def test_the_sign_in_limit_holds_across_processes_on_the_shared_cache(people, cache_settings):
+    """Two app processes share nothing but the cache: the limit counted by one holds in the other."""
+    with override_settings(CACHES=cache_settings):
+        call_command("createcachetable", verbosity=0)
+        caches["default"].clear()
+        try:
+            for _ in range(5):
+                sign_in(Client(), "officer", "wrong")
+            # What a second process sees: a fresh connection to the same cache.
+            caches._connections.default = None
+            del caches["default"]
+            response = sign_in(Client(), "officer")
+            assert "too many failed" in response.content.decode().lower()
+        finally:
+            caches["default"].clear()
+
+
+# MFA ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("username", "url"),
+    [
+        ("trainer", "/admin/"),
+        ("policyowner", "/admin/snippets/"),
+        ("hr", "/admin/reports/completion/by-unit/"),
+        ("reporting", "/admin/reports/completion/by-unit/"),
+        ("admin", "/admin/users/"),
+        ("manager", "/team/"),
+    ],
+)
+def test_privileged_roles_without_an_authenticator_are_sent_to_set_one_up(client, people, username, url):
+    Authenticator.objects.filter(user=people[username]).delete()
+    sign_in(client, username)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/2fa/totp/activate/?next=")
+
+
+def test_privileged_roles_with_an_authenticator_are_asked_for_a_code_at_sign_in(client, people):
+    secret = give_totp(people["hr"])
+    response = sign_in(client, "hr")
+    assert response.url.startswith("/accounts/2fa/authenticate/")
+    assert "_auth_user_id" not in client.session  # not signed in until the code is given
+    assert client.get("/admin/").status_code == 302
+    response = client.post("/accounts/2fa/authenticate/", {"code": current_code(secret)})
+    assert response.status_code == 302
+    assert client.session[MFA_SESSION_KEY]["method"] == "totp"
+    assert client.get("/admin/").status_code == 200
+    assert events(Action.MFA_PASSED, actor=people["hr"]).count() == 1
+
+
+def test_a_wrong_code_is_refused_and_logged(client, people):
+    give_totp(people["hr"])
+    sign_in(client, "hr")
+    response = client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    assert response.status_code == 200 and "_auth_user_id" not in client.session
+    assert events(Action.MFA_FAILED, actor=people["hr"]).count() == 1
+
+
+def test_setting_up_an_authenticator_satisfies_mfa_and_is_logged(client, people):
+    Authenticator.objects.filter(user=people["trainer"]).delete()
+    sign_in(client, "trainer")
+    client.get("/accounts/2fa/totp/activate/")
+    secret = client.session["mfa.totp.secret"]
+    response = client.post("/accounts/2fa/totp/activate/", {"code": current_code(secret)})
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert events(Action.MFA_ADDED, actor=people["trainer"]).count() == 1
+
+
+def test_a_session_signed_in_before_mfa_was_set_up_elsewhere_must_confirm_with_it(client, people):
+    sign_in(client, "hr")  # no authenticator yet: a password is all it took
+    give_totp(people["hr"])
+    response = client.get("/admin/")
+    assert response.url == "/accounts/2fa/reauthenticate/?next=%2Fadmin%2F"
+
+
+def test_officers_are_never_asked_for_mfa(client, people):
+    sign_in(client, "officer")
+    assert client.get("/").status_code == 200
+    assert not client.get("/admin/").url.startswith("/accounts/2fa/")
+    assert client.get(f"/people/{people['officer'].pk}/transcript/").status_code == 200
+
+
+def test_a_manager_needs_mfa_for_someone_elses_transcript_but_not_their_own(client, people):
+    Authenticator.objects.filter(user=people["manager"]).delete()
+    sign_in(client, "manager")
+    assert client.get(f"/people/{people['manager'].pk}/transcript/").status_code == 200
+    assert client.get(f"/people/{people['officer'].pk}/transcript/").url.startswith("/accounts/2fa/")
+
+
+def test_the_wagtail_admin_sign_out_needs_no_mfa(client, people):
+    Authenticator.objects.filter(user=people["trainer"]).delete()
+    sign_in(client, "trainer")
+    response = client.post("/admin/logout/")
+    assert response.status_code == 302 and not response.url.startswith("/accounts/2fa/")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(login=st.text(max_size=300), password=st.text(max_size=300), extra=st.text(max_size=50))
+def test_the_sign_in_form_never_fails_whatever_is_typed(people, login, password, extra):
+    caches["default"].clear()
+    response = Client().post("/accounts/login/", {"login": login, "password": password, "remember": extra})
+    assert response.status_code in (200, 302)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(code=st.text(max_size=200))
+def test_the_mfa_code_form_never_fails_whatever_is_typed(people, code):
+    caches["default"].clear()
+    if not Authenticator.objects.filter(user=people["hr"]).exists():
+        give_totp(people["hr"])
+    client = Client()
+    sign_in(client, "hr")
+    response = client.post("/accounts/2fa/authenticate/", {"code": code})
+    assert response.status_code in (200, 302)
+    response = client.post("/accounts/2fa/totp/activate/", {"code": code})
+    assert response.status_code in (200, 302)
+
+
+# The audit log ------------------------------------------------------------------------------
+
+
+def test_sign_ins_and_failures_are_logged_without_the_password(client, people):
+    sign_in(client, "officer", "the-wrong-password-typed")
+    sign_in(client, "officer")
+    failed = events(Action.SIGN_IN_FAILED).get()
+    assert failed.actor is None and failed.actor_label == "officer" and failed.ip_address == "127.0.0.1"
+    assert events(Action.SIGN_IN, actor=people["officer"]).count() == 1
+    dumped = json.dumps(list(AuditEvent.objects.values()), default=str)
+    assert "the-wrong-password-typed" not in dumped and PASSWORD not in dumped
+    assert client.session.session_key not in dumped
+
+
+def test_refusals_are_logged(client, people, demo):
+    other = certified(Client(), people["reattest"], demo["module"])
+    sign_in(client, "officer")
+    assert client.get(f"/certificates/{other.display_serial}/").status_code == 404
+    assert client.get("/team/").status_code == 403
+    denied = events(Action.ACCESS_DENIED, actor=people["officer"])
+    assert sorted(denied.values_list("verb", flat=True)) == ["certificate", "page"]
+
+
+def test_changes_in_the_admin_are_logged_with_who_made_them(client, demo, django_capture_on_commit_callbacks):
+    import datetime
+
+    from learning.models import OrgUnit
+
+    sign_in_with_mfa(client, demo["hr"])
+    due = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    unit = OrgUnit.objects.get(code="cw-response-a")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/assignments/new/",
+            {"module": demo["module"].pk, "due_date": due, "ranks": "", "roles": "", "org_units": [unit.pk]},
+        )
+    assert response.status_code == 302
+    change = events(Action.CHANGE, verb="wagtail.create", object_type="learning.assignment").get()
+    assert change.actor == demo["hr"] and change.actor_label == "hr"
+
+
+def test_exports_are_logged_with_who_and_what(client, demo):
+    sign_in_with_mfa(client, demo["hr"])
+    response = client.get("/admin/reports/completion/people/?export=csv&status=overdue")
+    assert response.status_code == 200
+    export = events(Action.EXPORT).get()
+    assert export.actor == demo["hr"] and export.verb == "training-by-person"
+    assert export.details["filters"] == {"status": "overdue", "export": "csv"}
+
+
+def test_certificate_revocation_is_in_the_audit_log(client, demo):
+    from certificates.services import revoke
+
+    certificate = certified(Client(), demo["officer"], demo["module"])
+    revoke(certificate, reason="Issued in error", by=demo["hr"])
+    event = events(Action.CHANGE, verb="attest.certificate.revoke").get()
+    assert event.actor == demo["hr"] and event.object_id == str(certificate.pk)
+
+
+@pytest.mark.parametrize(("username", "allowed"), [("hr", True), ("admin", True), ("trainer", False)])
+def test_the_audit_log_view_is_for_hr_and_administrators(client, demo, username, allowed):
+    sign_in_with_mfa(client, demo[username])
+    response = client.get("/admin/audit/")
+    if allowed:
+        assert response.status_code == 200 and "Audit log" in response.content.decode()
+    else:
+        assert response.status_code in (302, 403)
+
+
+def test_officers_and_anonymous_cannot_see_the_audit_log(client, demo):
+    assert client.get("/admin/audit/").status_code == 302
+    client.force_login(demo["officer"])
+    assert client.get("/admin/audit/?export=jsonl").status_code in (302, 403)
+    assert not events(Action.EXPORT).exists()
+
+
+def test_the_audit_log_filters_and_exports_json_lines(client, people):
+    sign_in(Client(), "officer", "wrong")
+    sign_in(Client(), "manager", "wrong")
+    hr = Client()
+    sign_in_with_mfa(hr, people["hr"])
+    page = hr.get("/admin/audit/?action=sign-in-failed&actor_label=officer").content.decode()
+    assert "officer" in page and "manager" not in page.split("Audit log", 1)[-1].split("<tbody", 1)[-1]
+    response = hr.get("/admin/audit/?action=sign-in-failed&export=jsonl")
+    assert response["Content-Type"] == "application/x-ndjson"
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert [row["actor_label"] for row in rows] == ["officer", "manager"]
+    assert {"at", "action", "ip_address", "details", "path"} <= set(rows[0])
+    assert events(Action.EXPORT, verb="audit log", actor=people["hr"]).get().details["format"] == "jsonl"
+
+
+def test_the_audit_log_query_count_does_not_grow_with_its_length(client, demo, django_assert_max_num_queries):
+    sign_in_with_mfa(client, demo["hr"])
+    for _ in range(150):
+        sign_in(Client(), "nobody", "wrong")
+    with django_assert_max_num_queries(25):
+        assert client.get("/admin/audit/").status_code == 200
+
+
+def test_audit_events_cannot_be_changed_or_removed_through_the_orm(db):
+    from access.audit import record
+
+    event = record(Action.SIGN_IN_FAILED, actor_label="someone")
+    event.actor_label = "someone else"
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.update(actor_label="x")
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE access_auditevent SET actor_label = 'x'",
+        "DELETE FROM access_auditevent",
+        "TRUNCATE access_auditevent CASCADE",
+    ],
+)
+def test_the_database_refuses_to_change_the_audit_log(db, statement):
+    from django.db.utils import InternalError
+
+    from access.audit import record
+
+    record(Action.SIGN_IN_FAILED, actor_label="someone")
+    with pytest.raises(InternalError, match="pgtrigger"), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(statement)
+    assert AuditEvent.objects.filter(actor_label="someone").count() == 1
+
+
+def test_details_never_keep_anything_named_like_a_secret():
+    from access.audit import scrub
+
+    assert scrub(
+        {
+            "password": "x",
+            "access_token": "y",
+            "sessionid": "z",
+            "nested": {"client_secret": "s", "kept": 1},
+            "why": "kept",
+            "code": "123456",
+        }
+    ) == {"nested": {"kept": 1}, "why": "kept"}
+
+
+# Headers ------------------------------------------------------------------------------------
+
+
+def test_officer_pages_have_a_strict_content_security_policy(client, people):
+    sign_in(client, "officer")
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy and "object-src 'none'" in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_the_sign_in_and_verify_pages_have_the_strict_policy_too(client, db):
+    for url in ("/accounts/login/", "/verify/"):
+        assert "unsafe-inline" not in client.get(url)["Content-Security-Policy"]
+
+
+def test_the_wagtail_admin_policy_lets_it_preview_in_a_frame_of_itself(client, demo):
+    sign_in_with_mfa(client, demo["admin"])
+    policy = client.get("/admin/")["Content-Security-Policy"]
+    assert "frame-ancestors 'self'" in policy
+
+
+def test_production_settings_turn_on_hsts_and_secure_cookies():
+    code = (
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps([settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE, "
+        "settings.SESSION_COOKIE_HTTPONLY, settings.CSRF_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT]))"
+    )
+    import subprocess
+    import sys
+
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "SECRET_KEY": "x" * 50,
+            "ALLOWED_HOSTS": "attest.example",
+            "SITE_URL": "https://attest.example",
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    hsts, session_secure, http_only, csrf_secure, redirect = json.loads(result.stdout)
+    assert hsts >= 31536000 and session_secure and http_only and csrf_secure and redirect
