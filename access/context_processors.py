@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from .mfa import NEXT_SESSION_KEY as MFA_NEXT_SESSION_KEY
 from .mfa import is_verified
-
-# Where a person was going when access.middleware.MFARequiredMiddleware sent them to set up an
-# authenticator app (allauth then shows their recovery codes, not that page).
-MFA_NEXT_SESSION_KEY = "attest_mfa_next"
 
 
 def mfa_continue(request) -> dict:

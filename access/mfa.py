@@ -10,11 +10,19 @@ from __future__ import annotations
 import time
 
 SESSION_KEY = "attest_mfa"
+# Where a person was going when they were sent to set up an authenticator (allauth then shows
+# their recovery codes, not that page): offered as "Continue" by access.context_processors.
+NEXT_SESSION_KEY = "attest_mfa_next"
 
 
 def mark_verified(request, method: str) -> None:
     """Note in the session that its person has passed MFA, and how ("totp", "sso"...)."""
     request.session[SESSION_KEY] = {"method": method, "at": int(time.time())}
+
+
+def forget_verified(request) -> None:
+    """The session no longer counts as MFA-verified (its person removed an authenticator)."""
+    request.session.pop(SESSION_KEY, None)
 
 
 def is_verified(request) -> bool:

@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from . import audit
-from .mfa import has_authenticator, is_verified, needs_mfa_for
+from .mfa import NEXT_SESSION_KEY, has_authenticator, is_verified, needs_mfa_for
 from .sessions import current_session_key
 
 SIGNED_IN_AT = "attest_signed_in_at"
@@ -88,7 +88,7 @@ class MFARequiredMiddleware:
             "Your role lets you change training or see other people's records, so it needs a second "
             "step at sign-in. Set up an authenticator app to carry on.",
         )
-        request.session["attest_mfa_next"] = request.get_full_path()
+        request.session[NEXT_SESSION_KEY] = request.get_full_path()
         return redirect(f"{reverse('mfa_activate_totp')}?{query}")
 
 

@@ -18,6 +18,7 @@ from allauth.mfa.signals import (
     authenticator_reset,
     authenticator_used,
 )
+from allauth.usersessions.models import UserSession
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.core.management import call_command
@@ -26,7 +27,8 @@ from django.dispatch import receiver
 from wagtail.models import ModelLogEntry, PageLogEntry
 
 from . import audit
-from .mfa import mark_verified
+from .mfa import forget_verified, mark_verified
+from .network import normalised_ip
 from .sessions import end_sessions
 
 Action = audit.Action
@@ -41,6 +43,18 @@ def signed_in(sender, request, user, **kwargs):
     now = int(time.time())
     request.session[SIGNED_IN_AT] = now
     request.session[LAST_SEEN] = now
+    # allauth notes its own sign-ins in its user sessions table; this notes every other way in
+    # (Django's login(), the test client), so ending a person's sessions misses none.
+    if not request.session.session_key:
+        request.session.save()
+    UserSession.objects.get_or_create(
+        session_key=request.session.session_key,
+        defaults={
+            "user": user,
+            "ip": normalised_ip(request.META.get("REMOTE_ADDR")) or "0.0.0.0",  # noqa: S104 - no address known
+            "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
+        },
+    )
     audit.record(Action.SIGN_IN, request=request, actor=user)
 
 
@@ -67,6 +81,8 @@ def mfa_added(sender, request, user, authenticator, **kwargs):
 
 @receiver(authenticator_removed)
 def mfa_removed(sender, request, user, authenticator, **kwargs):
+    # Whatever it proved, this session must prove again with what is left.
+    forget_verified(request)
     audit.record(Action.MFA_REMOVED, request=request, actor=user, verb=authenticator.type)
 
 

@@ -101,7 +101,7 @@ def assert_refused(response) -> None:
     assert response.status_code in (302, 403)
     if response.status_code == 302:
         location = response["Location"]
-        assert location == "/admin/" or location.startswith("/admin/login/"), location
+        assert location == "/admin/" or location.startswith("/accounts/login/"), location
 
 
 # 1. Who may see a certificate and a transcript ---------------------------------------------------

@@ -59,7 +59,7 @@ def test_the_edit_page_links_to_the_map(client, demo):
     assert f"/admin/scenarios/{scenario.pk}/map/" in client.get(f"/admin/pages/{scenario.pk}/edit/").content.decode()
 
 
-@pytest.mark.parametrize(("username", "sent_to"), [("officer", "/admin/login/"), ("hr", "/admin/")])
+@pytest.mark.parametrize(("username", "sent_to"), [("officer", "/accounts/login/"), ("hr", "/admin/")])
 def test_people_who_cannot_edit_the_scenario_do_not_see_its_map(client, demo, username, sent_to):
     sign_in_with_mfa(client, demo[username])
     scenario = ScenarioPage.objects.get(slug="after-the-arrest")

@@ -1,6 +1,8 @@
 """Configuration from the environment, and the demo data command."""
 
+import io
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -114,6 +116,83 @@ def test_seed_demo_creates_one_account_per_role_and_assigns_the_officer(demo):
     assert demo["officer"].line_manager == demo["manager"]
 
 
+# The demo's authenticator apps --------------------------------------------------------------
+
+PRIVILEGED_DEMO_ACCOUNTS = {"manager", "trainer", "policyowner", "hr", "reporting", "admin"}
+
+
+def demo_apps():
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(type=Authenticator.Type.TOTP)
+
+
+def test_seed_demo_gives_each_privileged_account_one_app_with_the_published_secret(demo):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.utils import decrypt
+
+    from learning.management.commands.seed_demo import DEMO_TOTP_SECRET
+
+    apps = list(demo_apps().select_related("user"))
+    assert sorted(app.user.username for app in apps) == sorted(PRIVILEGED_DEMO_ACCOUNTS)
+    assert {decrypt(app.data["secret"]) for app in apps} == {DEMO_TOTP_SECRET}
+    recovery = Authenticator.objects.filter(type=Authenticator.Type.RECOVERY_CODES)
+    assert set(recovery.values_list("user__username", flat=True)) == PRIVILEGED_DEMO_ACCOUNTS
+
+
+def test_seed_demo_run_again_keeps_one_app_each_and_puts_the_demo_secret_back(demo):
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    first = {app.user_id: app.pk for app in demo_apps()}
+    Authenticator.objects.filter(user=demo["hr"]).delete()
+    TOTP.activate(demo["hr"], generate_totp_secret())  # hr set up their own app
+    Authenticator.objects.filter(user=demo["trainer"]).delete()  # the trainer removed theirs
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+
+    again = {app.user_id: app.pk for app in demo_apps()}
+    assert again.keys() == first.keys()
+    assert demo_apps().count() == len(PRIVILEGED_DEMO_ACCOUNTS)
+    unchanged = first.keys() - {demo["hr"].pk, demo["trainer"].pk}
+    assert all(again[user_id] == first[user_id] for user_id in unchanged)
+    out = io.StringIO()
+    call_command("demo_code", "hr", stdout=out, stderr=io.StringIO())
+    assert re.fullmatch(r"\d{6}\n", out.getvalue())
+
+
+def test_demo_code_prints_the_code_the_app_shows_now(demo):
+    from allauth.mfa.totp.internal.auth import validate_totp_code
+
+    from learning.management.commands.seed_demo import DEMO_TOTP_SECRET
+
+    out, err = io.StringIO(), io.StringIO()
+    call_command("demo_code", "trainer", stdout=out, stderr=err)
+    assert validate_totp_code(DEMO_TOTP_SECRET, out.getvalue().strip())
+    assert "Valid for another" in err.getvalue()
+
+
+def test_demo_code_refuses_an_account_without_the_demo_app(demo):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="has no authenticator app"):
+        call_command("demo_code", "officer")
+    demo_apps().filter(user=demo["hr"]).delete()
+    TOTP.activate(demo["hr"], generate_totp_secret())
+    with pytest.raises(CommandError, match="not the demo one"):
+        call_command("demo_code", "hr")
+
+
+def test_demo_code_refuses_where_demo_data_is_not_allowed(demo, settings):
+    from django.core.management.base import CommandError
+
+    settings.DEMO_DATA_ALLOWED = False
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="only for development"):
+        call_command("demo_code", "trainer", stdout=out)
+    assert out.getvalue() == ""
+
+
 # The Wagtail admin ----------------------------------------------------------------------
 
 
@@ -128,7 +207,7 @@ def test_officers_do_not_reach_the_wagtail_admin(client, demo, username):
     sign_in_with_mfa(client, demo[username])
     response = client.get("/admin/")
     assert response.status_code == 302
-    assert "/admin/login/" in response["Location"]
+    assert response["Location"].startswith("/accounts/login/")  # WAGTAILADMIN_LOGIN_URL: the one sign-in page
 
 
 def test_the_admin_edits_and_previews_a_scenario(client, demo):

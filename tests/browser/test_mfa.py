@@ -28,6 +28,7 @@ from tests.browser.test_officer_path import (
 pytestmark = pytest.mark.browser
 
 ERROR_TITLE = re.compile(r"^Error: ")
+CONFIRM_HEADING = "Confirm it\u2019s you"
 
 
 def submit_password(page: Page, username: str) -> None:
@@ -38,6 +39,15 @@ def submit_password(page: Page, username: str) -> None:
 
 def a_wrong_code(right: str) -> str:
     return f"{(int(right) + 1) % 1_000_000:06d}"
+
+
+def confirm_with_password(page: Page) -> None:
+    """allauth asks for the password again before any change to sign-in security, however
+    recently the person signed in."""
+    expect(page.get_by_role("heading", level=1)).to_have_text(CONFIRM_HEADING)
+    assert_accessible(page)
+    page.get_by_label("Password").fill(settings.DEMO_PASSWORD)
+    page.get_by_role("button", name="Continue").click()
 
 
 def test_staff_sign_in_with_a_code_and_reach_the_admin(transactional_db, demo, live_server, page):
@@ -89,9 +99,11 @@ def test_staff_without_an_app_set_one_up_on_the_way_to_the_admin(transactional_d
     sign_in(page, base, check_page=assert_accessible, username="trainer")  # no code asked
 
     page.goto(f"{base}/admin/")
+    page.wait_for_url(re.compile(r"/accounts/reauthenticate/\?next="))
+    expect(page.get_by_text("Set up an authenticator app to carry on.")).to_be_visible()
+    confirm_with_password(page)
     page.wait_for_url(re.compile(r"/accounts/2fa/totp/activate/\?next=%2Fadmin%2F$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Set up an authenticator app")
-    expect(page.get_by_text("Set up an authenticator app to carry on.")).to_be_visible()
     expect(page.get_by_role("img", name="QR code to add Attest to your authenticator app")).to_be_visible()
     assert_accessible(page)
     secret = page.locator("#authenticator-secret").inner_text().replace(" ", "")
@@ -139,7 +151,7 @@ def test_a_session_without_mfa_confirms_with_the_app_before_the_admin(transactio
 
     page.goto(f"{base}/admin/")
     page.wait_for_url(re.compile(r"/accounts/2fa/reauthenticate/\?next=%2Fadmin%2F$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Confirm it’s you")
+    expect(page.get_by_role("heading", level=1)).to_have_text(CONFIRM_HEADING)
     # A password alone is not a second step: not offered here.
     expect(page.get_by_role("link", name="Use your password")).to_have_count(0)
     assert_accessible(page)
@@ -155,8 +167,13 @@ def test_the_sign_in_security_pages_are_accessible_under_the_content_security_po
     transactional_db, demo, live_server, page
 ):
     base = live_server.url
-    refused = []
-    page.on("console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None)
+    refused: list[str] = []
+
+    def note_refusals(message) -> None:
+        if "Content Security Policy" in message.text:
+            refused.append(message.text)
+
+    page.on("console", note_refusals)
     sign_in(page, base, check_page=assert_accessible, username="manager")
 
     pages = {
@@ -170,6 +187,9 @@ def test_the_sign_in_security_pages_are_accessible_under_the_content_security_po
         "/accounts/password/change/": "Change your password",
         "/accounts/logout/": "Sign out",
     }
+    page.goto(f"{base}/accounts/2fa/recovery-codes/")
+    expect(page.get_by_role("link", name="Use authenticator app or code")).to_be_visible()
+    confirm_with_password(page)
     for path, heading in pages.items():
         page.goto(f"{base}{path}")
         expect(page.get_by_role("heading", level=1)).to_have_text(heading)
