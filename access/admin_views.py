@@ -4,6 +4,7 @@ monitoring (SIEM). Every export of the log is itself logged."""
 
 from __future__ import annotations
 
+import datetime
 import json
 
 import django_filters
@@ -44,12 +45,24 @@ class AuditEventFilterSet(WagtailFilterSet):
     object_type = django_filters.CharFilter(lookup_expr="iexact", label="Object type (e.g. learning.assignment)")
     object_id = django_filters.CharFilter(label="Object id")
     ip_address = django_filters.CharFilter(label="IP address")
-    date_from = django_filters.DateFilter(field_name="at", lookup_expr="date__gte", widget=AdminDateInput, label="From")
-    date_to = django_filters.DateFilter(field_name="at", lookup_expr="date__lte", widget=AdminDateInput, label="To")
+    date_from = django_filters.DateFilter(method="filter_from", widget=AdminDateInput, label="From")
+    date_to = django_filters.DateFilter(method="filter_to", widget=AdminDateInput, label="To")
 
     class Meta:
         model = AuditEvent
         fields = []
+
+    # Whole local days as a range of times, so the index on ``at`` serves the filter (a
+    # comparison on the date of ``at`` would read every row).
+    def filter_from(self, queryset, name, value):
+        return queryset.filter(at__gte=start_of(value))
+
+    def filter_to(self, queryset, name, value):
+        return queryset.filter(at__lt=start_of(value + datetime.timedelta(days=1)))
+
+
+def start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def events_as_json_lines(events):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from .append_only import AppendOnlyModel, append_only_triggers
@@ -57,6 +58,8 @@ class AuditEvent(AppendOnlyModel):
             models.Index(fields=["at"], name="audit_at"),
             models.Index(fields=["action", "at"], name="audit_action_at"),
             models.Index(fields=["actor", "at"], name="audit_actor_at"),
+            # The admin's "who" filter matches the name case-insensitively.
+            models.Index(Upper("actor_label"), "at", name="audit_actor_label_at"),
         ]
         triggers = append_only_triggers()
 

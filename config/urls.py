@@ -1,16 +1,22 @@
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.utils.urlpatterns import decorate_urlpatterns
+
+# One sign-in page for everyone, with its rate limits and MFA: Wagtail's own sign-in forms (the
+# admin's, and the front end's for private pages) would be ways around them.
+to_sign_in = RedirectView.as_view(pattern_name="account_login", query_string=True)
 
 urlpatterns = [
-    # One sign-in page for everyone, with its rate limits and MFA: the Wagtail admin's own
-    # sign-in form would be a way around them.
-    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    path("admin/login/", to_sign_in),
+    path("training/_util/login/", to_sign_in),
     path("admin/", include(wagtailadmin_urls)),
-    path("documents/", include(wagtaildocs_urls)),
+    # Documents (guidance attached to modules) are for signed-in staff, like the modules.
+    path("documents/", include(decorate_urlpatterns(wagtaildocs_urls.urlpatterns, login_required))),
     path("accounts/", include("allauth.urls")),
     path("", include("certificates.urls")),
     path("", include("scenarios.urls")),

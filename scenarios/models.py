@@ -144,7 +144,8 @@ class PinnedScenario(models.Model):
 
 
 class Response(models.Model):
-    """An answer to one step of one attempt. Written once; never changed."""
+    """An answer to one step of one attempt. Written once; never changed; removed, with the rest
+    of its attempt's answers, after ``RESPONSE_RETENTION_YEARS`` (the attempt's score stays)."""
 
     attempt = models.ForeignKey(Attempt, on_delete=models.PROTECT, related_name="responses")
     position = models.PositiveSmallIntegerField(help_text="1-based place of the step in the attempt.")

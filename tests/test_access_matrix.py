@@ -240,8 +240,8 @@ ACCESS: dict[str, Rule] = {
     # (WAGTAIL_PASSWORD_RESET_ENABLED = False makes it a 404.)
     "admin/password_reset/*": ONE_SIGN_IN,
     "admin/.*/$": theirs(ADMIN_USERS),  # the admin's not-found page
-    # Documents are served as Wagtail serves them by default: to anyone with the address.
-    "documents/*": theirs(EVERYONE),
+    # Documents (guidance attached to modules) are for signed-in staff, like the modules.
+    "documents/*": theirs(SIGNED_IN),
     # allauth: signing in, out, MFA, passwords, sessions, single sign-on.
     "accounts/login/": theirs(EVERYONE),
     "accounts/login/code/*": theirs(SIGNED_IN),  # only in the middle of a sign-in; else back to it
@@ -519,7 +519,7 @@ CONVERTER = re.compile(r"<(?:(?P<type>\w+):)?(?P<name>\w+)>")
 FALLBACK_BY_TYPE = {"int": MISSING, "page_id": MISSING, "uuid": uuid.UUID(int=0)}
 
 
-def concrete_url(route: str, w, values: dict[str, dict[str, object]], regexes: dict[str, str]) -> str:
+def concrete_url(route: str, values: dict[str, dict[str, object]], regexes: dict[str, str]) -> str:
     if route in regexes:
         return regexes[route]
 
@@ -572,7 +572,7 @@ def signed_out(response) -> bool:
     return cookie is not None and not cookie.value
 
 
-def problem(role: str, route: str, rule: Rule, response, got: str) -> str | None:
+def problem(role: str, rule: Rule, response, got: str) -> str | None:
     allowed = role in rule.allowed
     if got == "error" or got.startswith("error:"):
         return None if (rule.crashes and allowed) else f"{got} (never a 500)"
@@ -592,11 +592,11 @@ def test_the_access_matrix(client, world, role):
         sign_in_with_mfa(client, world.people[role])
     values, regexes = path_values(world), regex_urls(world)
     problems = []
-    for route, _pattern in url_patterns().items():
+    for route in url_patterns():
         if (row := rule_for(route)) is None:
             continue  # test_every_route_has_a_row says so
         key, rule = row
-        url = concrete_url(route, world, values, regexes)
+        url = concrete_url(route, values, regexes)
         try:
             reached = resolve(urlsplit(url).path).route
         except Resolver404:
@@ -614,7 +614,7 @@ def test_the_access_matrix(client, world, role):
                 response, got = request(client, method, url)
                 got = got or outcome(response)
 
-        if found := problem(role, route, rule, response, got):
+        if found := problem(role, rule, response, got):
             problems.append(f"{method.upper()} {url} [{key}]: {found}")
         if role != ANONYMOUS and signed_out(response):
             sign_in_with_mfa(client, world.people[role])

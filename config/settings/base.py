@@ -179,6 +179,9 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 # The Wagtail admin's own sign-in page sends people here, so its limits cannot be sidestepped.
 WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
+WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"
+# Passwords are reset through allauth's pages only (rate-limited, in the audit log).
+WAGTAIL_PASSWORD_RESET_ENABLED = False
 
 # MFA (allauth.mfa): an authenticator app with recovery codes, and security keys (WebAuthn)
 # where the browser supports them. Privileged roles must use it (access/middleware.py).
