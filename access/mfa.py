@@ -68,3 +68,16 @@ def _admin_prefix() -> str:
     from django.urls import reverse
 
     return reverse("wagtailadmin_home")
+
+
+class MFARequired(Exception):
+    """Raised by a view about one person's record, when the record is someone else's and the
+    session has not passed MFA; ``access.middleware.MFARequiredMiddleware`` turns it into the
+    MFA challenge (or set-up) and back."""
+
+
+def require_for_someone_elses(request, owner_id: int) -> None:
+    """Raise ``MFARequired`` if the record belongs to someone else and this person's role needs
+    MFA that the session has not passed. A person's own records never need it."""
+    if owner_id != request.user.pk and not is_verified(request) and requires_mfa(request.user):
+        raise MFARequired

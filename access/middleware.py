@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from . import audit
-from .mfa import NEXT_SESSION_KEY, has_authenticator, is_verified, needs_mfa_for
+from .mfa import NEXT_SESSION_KEY, MFARequired, has_authenticator, is_verified, needs_mfa_for
 from .sessions import current_session_key
 
 SIGNED_IN_AT = "attest_signed_in_at"
@@ -80,8 +80,15 @@ class MFARequiredMiddleware:
         user = request.user
         if not user.is_authenticated or is_verified(request) or not needs_mfa_for(request, view_kwargs):
             return None
+        return self.challenge(request)
+
+    def process_exception(self, request, exception):
+        return self.challenge(request) if isinstance(exception, MFARequired) else None
+
+    @staticmethod
+    def challenge(request):
         query = urlencode({"next": request.get_full_path()})
-        if has_authenticator(user):
+        if has_authenticator(request.user):
             return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
         messages.warning(
             request,

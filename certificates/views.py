@@ -10,6 +10,7 @@ from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
 
 from access import audit
+from access.mfa import require_for_someone_elses
 from access.network import normalised_ip
 
 from .archive import StateCache
@@ -34,6 +35,7 @@ def _certificate_for(request, serial: str) -> Certificate:
     if not request.user.has_perm("certificates.view_certificate", certificate):
         audit.denied(request, "certificate", serial=certificate.display_serial)
         raise Http404("No certificate of yours has this serial.")
+    require_for_someone_elses(request, certificate.user_id)
     return certificate
 
 
