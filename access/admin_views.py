@@ -19,6 +19,7 @@ from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
 from . import audit
+from .cells import csv_cell
 from .models import AuditEvent
 
 PERMISSION = "access.view_auditevent"
@@ -113,6 +114,12 @@ class AuditLogReport(ReportView):
                 )
                 return response
         return super().get(request, *args, **kwargs)
+
+    def preprocess_field_value(self, field, value, export_format):
+        # The name typed at a failed sign-in and the browser's user agent are anyone's to choose:
+        # never let a spreadsheet run them as a formula.
+        value = super().preprocess_field_value(field, value, export_format)
+        return csv_cell(value) if export_format == self.FORMAT_CSV else value
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

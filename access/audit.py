@@ -8,10 +8,12 @@ its query string, where OAuth codes and states travel.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from django.db import models
+from django.urls import Resolver404, resolve
 
 from .models import AuditEvent
 from .network import normalised_ip
@@ -35,14 +37,33 @@ def scrub(details: dict[str, Any] | None) -> dict[str, Any]:
             value = [scrub(item) if isinstance(item, dict) else _plain(item) for item in value]
         else:
             value = _plain(value)
-        clean[str(name)] = value
+        clean[text(name, 100)] = value
     return clean
 
 
 def _plain(value: Any) -> Any:
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None or isinstance(value, (bool, int)):
         return value
-    return str(value)[:1000]
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    return text(value, 1000)
+
+
+def text(value: Any, limit: int) -> str:
+    """``value`` as text the database can store (PostgreSQL refuses NUL), cut to ``limit``."""
+    return str(value).replace("\x00", "")[:limit]
+
+
+def safe_path(request) -> str:
+    """The request's path, or its URL pattern when the path carries a secret (a password
+    reset or email confirmation key): a key in the log would let its readers use it."""
+    try:
+        match = request.resolver_match or resolve(request.path_info)
+    except Resolver404:
+        return text(request.path, 500)
+    if any(SECRET_KEY_NAME.search(name) for name in match.kwargs):
+        return text("/" + match.route, 500)
+    return text(request.path, 500)
 
 
 def record(
@@ -76,17 +97,17 @@ def record(
         object_label = object_label or str(object)
     path = ip_address = user_agent = ""
     if request is not None:
-        path = request.path[:500]
+        path = safe_path(request)
         ip_address = normalised_ip(request.META.get("REMOTE_ADDR")) or ""
-        user_agent = request.META.get("HTTP_USER_AGENT", "")[:500]
+        user_agent = text(request.META.get("HTTP_USER_AGENT", ""), 500)
     return AuditEvent.objects.create(
         action=action,
         actor=actor,
-        actor_label=actor_label[:254],
-        verb=verb[:100],
-        object_type=object_type[:100],
-        object_id=str(object_id)[:64],
-        object_label=str(object_label)[:255],
+        actor_label=text(actor_label, 254),
+        verb=text(verb, 100),
+        object_type=text(object_type, 100),
+        object_id=text(object_id, 64),
+        object_label=text(object_label, 255),
         path=path,
         ip_address=ip_address or None,
         user_agent=user_agent,

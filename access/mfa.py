@@ -58,6 +58,18 @@ def needs_mfa_for(request, view_kwargs: dict) -> bool:
     return privileged and requires_mfa(request.user)
 
 
+# allauth's pages that change a person's MFA methods. With an authenticator already set up,
+# they need a session that has used it: otherwise a password alone (a session that began before
+# the authenticator was added) could remove it, or add another and so pass as verified.
+MANAGE_MFA_EXCEPT = {"mfa_index", "mfa_authenticate", "mfa_reauthenticate", "mfa_trust"}
+
+
+def changes_mfa_methods(request) -> bool:
+    match = request.resolver_match
+    name = match.url_name if match is not None else None
+    return bool(name) and name.startswith("mfa_") and name not in MANAGE_MFA_EXCEPT
+
+
 def has_authenticator(user) -> bool:
     from allauth.mfa.models import Authenticator
 

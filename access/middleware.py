@@ -15,7 +15,14 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from . import audit
-from .mfa import NEXT_SESSION_KEY, MFARequired, has_authenticator, is_verified, needs_mfa_for
+from .mfa import (
+    NEXT_SESSION_KEY,
+    MFARequired,
+    changes_mfa_methods,
+    has_authenticator,
+    is_verified,
+    needs_mfa_for,
+)
 from .sessions import current_session_key
 
 SIGNED_IN_AT = "attest_signed_in_at"
@@ -53,7 +60,7 @@ class SessionLimitsMiddleware:
                 expired = f"after {settings.SESSION_IDLE_MINUTES} minutes without activity"
             if expired:
                 return self.end(request, expired)
-            if now - last_seen >= LAST_SEEN_PRECISION or LAST_SEEN not in session:
+            if (now - last_seen >= LAST_SEEN_PRECISION or LAST_SEEN not in session) and not is_heartbeat(request):
                 session[LAST_SEEN] = now
         return self.get_response(request)
 
@@ -63,6 +70,12 @@ class SessionLimitsMiddleware:
         logout(request)
         messages.info(request, f"You were signed out {why}. Sign in again to carry on.")
         return redirect_to_login(request.get_full_path())
+
+
+def is_heartbeat(request) -> bool:
+    """A request a page makes by itself, not the person: the Wagtail editor's ping every few
+    seconds while it is open. It must not keep an unattended session alive."""
+    return request.path.startswith(reverse("wagtailadmin_home") + "editing-sessions/")
 
 
 class MFARequiredMiddleware:
@@ -78,9 +91,11 @@ class MFARequiredMiddleware:
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = request.user
-        if not user.is_authenticated or is_verified(request) or not needs_mfa_for(request, view_kwargs):
+        if not user.is_authenticated or is_verified(request):
             return None
-        return self.challenge(request)
+        if needs_mfa_for(request, view_kwargs) or (changes_mfa_methods(request) and has_authenticator(user)):
+            return self.challenge(request)
+        return None
 
     def process_exception(self, request, exception):
         return self.challenge(request) if isinstance(exception, MFARequired) else None

@@ -35,8 +35,15 @@ class AuditEvent(AppendOnlyModel):
 
     at = models.DateTimeField(default=timezone.now)
     action = models.CharField(max_length=32, choices=Action.choices)
+    # No database constraint: a row must outlive the account it names (an administrator may
+    # delete a person who never trained), and an append-only row cannot be set to null.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     # As it was at the time, so the row reads the same after a rename; and for a failed
     # sign-in, the name that was typed (there may be no such account).

@@ -294,21 +294,16 @@ def _exemptions(person: User) -> list[dict[str, Any]]:
 
 
 def _audit_events(person: User) -> list[dict[str, Any]]:
-    # The log holds no secrets (access.audit.record scrubs details as it writes), so every
-    # field of the person's own events is theirs to see.
+    # What the person did, when and from where; not what it was done to, which may be someone
+    # else's record (HR downloading a transcript, a manager opening a certificate).
     events = AuditEvent.objects.filter(actor=person).order_by("at", "pk")
     return [
         {
             "at": _utc(event.at),
             "action": event.get_action_display(),
             "verb": event.verb,
-            "object_type": event.object_type,
-            "object_id": event.object_id,
-            "object": event.object_label,
-            "path": event.path,
             "ip_address": event.ip_address,
             "user_agent": event.user_agent,
-            "details": event.details,
         }
         for event in events
     ]
@@ -382,18 +377,21 @@ def remove_old_responses(now: datetime.datetime | None = None) -> int:
     cutoff = retention_cutoff(now)
     old_attempts = attempts_past_retention(now).order_by("pk").values_list("pk", flat=True)
     removed = 0
-    while batch := list(old_attempts[:RETENTION_BATCH]):
-        with transaction.atomic():
-            removed += Response.objects.filter(attempt_id__in=batch).delete()[0]
-    record(
-        Action.CHANGE,
-        verb="retention",
-        object_type=Response._meta.label_lower,
-        object_label="Answers to scenario steps",
-        details={
-            "responses_removed": removed,
-            "older_than": _utc(cutoff),
-            "retention_years": settings.RESPONSE_RETENTION_YEARS,
-        },
-    )
+    try:
+        while batch := list(old_attempts[:RETENTION_BATCH]):
+            with transaction.atomic():
+                removed += Response.objects.filter(attempt_id__in=batch).delete()[0]
+    finally:
+        # Batches commit one by one: a run stopped part-way is logged with what it removed.
+        record(
+            Action.CHANGE,
+            verb="retention",
+            object_type=Response._meta.label_lower,
+            object_label="Answers to scenario steps",
+            details={
+                "responses_removed": removed,
+                "older_than": _utc(cutoff),
+                "retention_years": settings.RESPONSE_RETENTION_YEARS,
+            },
+        )
     return removed

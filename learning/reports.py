@@ -32,6 +32,7 @@ from wagtail.admin.widgets import AdminDateInput
 
 from access import audit
 from access.audit import AuditedExport
+from access.cells import csv_cell
 from scenarios.analytics import OrgUnitFilter
 
 from .models import Enrolment, ModulePage, OrgUnit, User
@@ -372,19 +373,6 @@ class PeopleReport(PermissionRequired, SafeExport, ReportView):
                 buffer.seek(0)
                 buffer.truncate()
         yield buffer.getvalue()
-
-
-def csv_cell(value):
-    """A value as a CSV cell: blank for nothing, ISO dates, and never a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 class _Rows:
