@@ -9,4 +9,4 @@ class AccessConfig(AppConfig):
     verbose_name = "Sign-in and audit"
 
     def ready(self):
-        from . import receivers  # noqa: F401
+        from . import receivers, sso  # noqa: F401 - connect their signal receivers

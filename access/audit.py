@@ -55,15 +55,17 @@ def text(value: Any, limit: int) -> str:
 
 
 def safe_path(request) -> str:
-    """The request's path, or its URL pattern when the path carries a secret (a password
-    reset or email confirmation key): a key in the log would let its readers use it."""
+    """The request's path, with any secret it carries (a password reset or email confirmation
+    key) replaced by "[redacted]": a key in a log would let its readers use it."""
     try:
         match = request.resolver_match or resolve(request.path_info)
     except Resolver404:
         return text(request.path, 500)
-    if any(SECRET_KEY_NAME.search(name) for name in match.kwargs):
-        return text("/" + match.route, 500)
-    return text(request.path, 500)
+    path = request.path
+    for name, value in match.kwargs.items():
+        if SECRET_KEY_NAME.search(name) and value:
+            path = path.replace(str(value), "[redacted]")
+    return text(path, 500)
 
 
 def record(

@@ -328,7 +328,11 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # No reset or confirmation key from a logged path (access.log_filters).
+    "filters": {"redact_secret_paths": {"()": "access.log_filters.RedactSecretPaths"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secret_paths"]}
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL")},
     # Every background task logs its start and end at INFO: too much for a console.
     "loggers": {
