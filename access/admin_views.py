@@ -9,7 +9,6 @@ import json
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import StreamingHttpResponse
 from django.urls import path
 from django.utils import timezone
@@ -66,11 +65,19 @@ def start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-def events_as_json_lines(events):
-    """One JSON object per line, oldest first, read in chunks: a year of events streams
-    without being held in memory."""
-    for event in events.order_by("at", "pk").values(*JSON_FIELDS).iterator(chunk_size=2000):
-        yield json.dumps(event, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True) + "\n"
+def events_as_json_lines(events, chunk: int = 1000):
+    """One JSON object per line, oldest first, read and sent a thousand at a time: a year of
+    events streams without being held in memory."""
+    lines = []
+    for event in events.order_by("at", "pk").values_list(*JSON_FIELDS).iterator(chunk_size=2000):
+        row = dict(zip(JSON_FIELDS, event, strict=True))
+        row["at"] = row["at"].isoformat()
+        lines.append(json.dumps(row, ensure_ascii=False, sort_keys=True))
+        if len(lines) == chunk:
+            yield "\n".join(lines) + "\n"
+            lines = []
+    if lines:
+        yield "\n".join(lines) + "\n"
 
 
 class AuditLogReport(ReportView):
