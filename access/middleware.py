@@ -18,6 +18,7 @@ from . import audit
 from .mfa import (
     NEXT_SESSION_KEY,
     MFARequired,
+    admin_prefix,
     changes_mfa_methods,
     has_authenticator,
     is_verified,
@@ -75,7 +76,7 @@ class SessionLimitsMiddleware:
 def is_heartbeat(request) -> bool:
     """A request a page makes by itself, not the person: the Wagtail editor's ping every few
     seconds while it is open. It must not keep an unattended session alive."""
-    return request.path.startswith(reverse("wagtailadmin_home") + "editing-sessions/")
+    return request.path.startswith(admin_prefix() + "editing-sessions/")
 
 
 class MFARequiredMiddleware:
@@ -93,7 +94,7 @@ class MFARequiredMiddleware:
         user = request.user
         if not user.is_authenticated or is_verified(request):
             return None
-        if needs_mfa_for(request, view_kwargs) or (changes_mfa_methods(request) and has_authenticator(user)):
+        if needs_mfa_for(request) or (changes_mfa_methods(request) and has_authenticator(user)):
             return self.challenge(request)
         return None
 
@@ -133,6 +134,6 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     pages keep the strict policy."""
 
     def process_response(self, request, response):
-        if request.path.startswith(reverse("wagtailadmin_home")) and getattr(response, "_csp_replace", None) is None:
+        if request.path.startswith(admin_prefix()) and getattr(response, "_csp_replace", None) is None:
             response._csp_replace = settings.ADMIN_CSP_REPLACE
         return super().process_response(request, response)

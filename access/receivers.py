@@ -116,9 +116,10 @@ def password_replaced(sender, request, user, **kwargs):
 
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL)
-def remember_credentials(sender, instance, raw=False, **kwargs):
-    """Note what the row held before this save, so ``end_sessions_on_change`` can compare."""
-    if raw or instance.pk is None:
+def remember_credentials(sender, instance, raw=False, update_fields=None, **kwargs):
+    """Note what the row held before this save, so ``end_sessions_on_change`` can compare. A
+    save of other fields only (``last_login`` at every sign-in) cannot change either: no query."""
+    if raw or instance.pk is None or (update_fields is not None and not {"password", "is_active"} & set(update_fields)):
         return
     instance._attest_was = sender.objects.filter(pk=instance.pk).values("password", "is_active").first()
 

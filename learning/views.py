@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
 from access import audit
+from access.mfa import require_for_someone_elses
 from certificates.diff import compare, summary, word_changes
 from certificates.services import Context, NameMismatch
 from scenarios.services import AttemptError
@@ -127,6 +128,7 @@ def attest(request, page_id: int):
 def transcript(request, person_id: int):
     """A person's training transcript as a PDF: their own, or one their role lets them see
     (HR anyone's, a line manager their units'). Anyone else's is a 404."""
+    require_for_someone_elses(request, person_id)
     person = get_object_or_404(User.objects.select_related("org_unit"), pk=person_id)
     if not request.user.has_perm("learning.view_transcript", person):
         audit.denied(request, "transcript", person=person.pk)

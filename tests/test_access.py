@@ -22,7 +22,7 @@ from access.mfa import SESSION_KEY as MFA_SESSION_KEY
 from access.middleware import LAST_SEEN, SIGNED_IN_AT
 from access.models import AuditEvent
 from tests.helpers import certified, sign_in_with_mfa
-from tests.test_settings_and_seed import ROOT
+from tests.test_settings_and_seed import run_with_settings
 
 PASSWORD = "a-long-test-password-2026"
 Action = AuditEvent.Action
@@ -200,22 +200,13 @@ def test_the_wagtail_admin_sign_in_page_is_not_a_way_around_the_limits(client, p
 
 
 def test_the_cache_is_shared_by_every_process_the_database_by_default_redis_when_set():
-    code = (
-        "import django, json; from django.conf import settings; django.setup(); "
-        "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION'))"
-    )
-    import subprocess
-    import sys
-
     def backend(**env):
-        result = subprocess.run(  # noqa: S603
-            [sys.executable, "-c", code],
-            cwd=ROOT,
-            env={"PATH": "/usr/bin:/bin", "DJANGO_SETTINGS_MODULE": "config.settings.dev", **env},
-            capture_output=True,
-            text=True,
-            check=True,
+        code = (
+            "import django; from django.conf import settings; django.setup(); "
+            "print(settings.CACHES['default']['BACKEND'], settings.CACHES['default'].get('LOCATION'))"
         )
+        result = run_with_settings("config.settings.dev", code, **env)
+        assert result.returncode == 0, result.stderr
         return result.stdout.split()
 
     assert backend() == ["django.core.cache.backends.db.DatabaseCache", "attest_cache"]
@@ -592,23 +583,14 @@ def test_production_settings_turn_on_hsts_and_secure_cookies():
         "print(json.dumps([settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE, "
         "settings.SESSION_COOKIE_HTTPONLY, settings.CSRF_COOKIE_SECURE, settings.SECURE_SSL_REDIRECT]))"
     )
-    import subprocess
-    import sys
-
-    result = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "DJANGO_SETTINGS_MODULE": "config.settings.production",
-            "SECRET_KEY": "x" * 50,
-            "ALLOWED_HOSTS": "attest.example",
-            "SITE_URL": "https://attest.example",
-        },
-        capture_output=True,
-        text=True,
-        check=True,
+    result = run_with_settings(
+        "config.settings.production",
+        code,
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="attest.example",
+        SITE_URL="https://attest.example",
     )
+    assert result.returncode == 0, result.stderr
     hsts, session_secure, http_only, csrf_secure, redirect = json.loads(result.stdout)
     assert hsts >= 31536000 and session_secure and http_only and csrf_secure and redirect
 

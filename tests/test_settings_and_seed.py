@@ -19,16 +19,22 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def load_settings(module: str, **env: str) -> subprocess.CompletedProcess:
+    return run_with_settings(
+        module,
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
+        "'name': str(settings.DATABASES['default']['NAME']), 'debug': settings.DEBUG}))",
+        **env,
+    )
+
+
+def run_with_settings(module: str, code: str, **env: str) -> subprocess.CompletedProcess:
+    """Run ``code`` in a fresh Python with these settings and only these variables of ours set."""
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SITE_URL"}
+        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SITE_URL", "CACHE_URL", "REDIS_URL"}
     }
-    code = (
-        "import django, json; from django.conf import settings; django.setup(); "
-        "print(json.dumps({'engine': settings.DATABASES['default']['ENGINE'], "
-        "'name': str(settings.DATABASES['default']['NAME']), 'debug': settings.DEBUG}))"
-    )
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
         cwd=ROOT,
