@@ -13,7 +13,7 @@ from django.utils.html import escape
 
 from certificates.models import Certificate, PolicyDocument, PolicyVersion
 from learning.content import ContentError, install_policy, load_module
-from learning.models import Enrolment, ModulePage
+from learning.models import Enrolment, ModulePage, User
 from scenarios.blocks import graph_nodes
 from scenarios.graph import problems
 from scenarios.models import Attempt, ScenarioPage
@@ -238,9 +238,12 @@ def test_seeding_with_broken_content_stops_and_writes_nothing(db, content, monke
 
     edit(content / ARREST, "clause = 1", "clause = 42")
     monkeypatch.setattr(seed_demo, "DEMO_MODULE", content)
+    User.objects.filter(username="officer").update(first_name="Changed")
+    counts = (ModulePage.objects.count(), PolicyDocument.objects.count(), PolicyVersion.objects.count())
     with pytest.raises(CommandError, match="no clause 42"):
         call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
-    assert not ModulePage.objects.exists() and not PolicyDocument.objects.exists()
+    assert (ModulePage.objects.count(), PolicyDocument.objects.count(), PolicyVersion.objects.count()) == counts
+    assert User.objects.get(username="officer").first_name == "Changed"  # the people were not put back
 
 
 # Installing: once, leaving what trainers changed

@@ -100,9 +100,10 @@ def test_seed_demo_refuses_where_demo_data_is_not_allowed(db, settings):
     from django.core.management.base import CommandError
 
     settings.DEMO_DATA_ALLOWED = False
+    User.objects.filter(username="officer").update(first_name="Changed")
     with pytest.raises(CommandError, match="only for development"):
         call_command("seed_demo")
-    assert not User.objects.exists()
+    assert User.objects.get(username="officer").first_name == "Changed"  # not put back
 
 
 def test_seed_demo_keeps_a_trainers_changes(demo):

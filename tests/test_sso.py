@@ -120,7 +120,7 @@ class FakeEntra:
             "name": "Sam Taylor",
             "preferred_username": "sam.taylor@force.example",
             "email": "sam.taylor@force.example",
-            "employeeid": "MP100001",
+            "employeeid": "MP700001",
             "amr": ["pwd"],
             **grant["claims"],
         }
@@ -209,7 +209,7 @@ def idp(fake_entra, settings, db):
 
 @pytest.fixture
 def officer(db):
-    return UserFactory(username="MP100001", warrant_number="MP100001", email="sam.taylor@force.example")
+    return UserFactory(username="MP700001", warrant_number="MP700001", email="sam.taylor@force.example")
 
 
 def start(client) -> tuple[str, dict[str, str]]:
@@ -343,7 +343,7 @@ def test_an_unknown_warrant_number_is_refused_with_the_hr_message_and_no_account
 
 
 def test_a_warrant_number_claim_is_matched_as_hr_writes_it(client, idp, officer):
-    sign_in(client, idp, employeeid=" mp100001 ")
+    sign_in(client, idp, employeeid=" mp700001 ")
     assert signed_in_as(client) == officer.pk
 
 
