@@ -17,8 +17,9 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
+from core.export import csv_cell
+
 from . import audit
-from .cells import csv_cell
 from .models import AuditEvent
 
 PERMISSION = "access.view_auditevent"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
+
 SESSION_KEY = "attest_mfa"
 # Where a person was going when they were sent to set up an authenticator (allauth then shows
 # their recovery codes, not that page): offered as "Continue" by access.context_processors.
@@ -29,14 +31,13 @@ def is_verified(request) -> bool:
     return bool(request.session.get(SESSION_KEY))
 
 
-PRIVILEGED_URL_NAMES = {"learning:team"}
 SIGN_IN_AND_OUT = {"wagtailadmin_login", "wagtailadmin_logout"}
 
 
 def requires_mfa(user) -> bool:
     """Whether this person's role makes MFA mandatory: anyone who can reach the Wagtail admin
     (trainers, policy owners, HR, reporting, administrators) or see a team's training."""
-    return user.is_superuser or user.has_perm("wagtailadmin.access_admin") or user.has_perm("learning.view_team")
+    return user.is_superuser or any(user.has_perm(permission) for permission in settings.MFA_REQUIRED_PERMISSIONS)
 
 
 def needs_mfa_for(request) -> bool:
@@ -47,7 +48,7 @@ def needs_mfa_for(request) -> bool:
     # Pages about one person are privileged when the person is someone else: their views call
     # ``require_for_someone_elses``.
     privileged = request.path.startswith(admin_prefix()) or (
-        match is not None and match.view_name in PRIVILEGED_URL_NAMES
+        match is not None and match.view_name in set(settings.MFA_REQUIRED_URL_NAMES)
     )
     return privileged and requires_mfa(request.user)
 

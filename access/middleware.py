@@ -13,6 +13,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 
 from . import audit
 from .mfa import (
@@ -137,3 +138,20 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         if request.path.startswith(admin_prefix()) and getattr(response, "_csp_replace", None) is None:
             response._csp_replace = settings.ADMIN_CSP_REPLACE
         return super().process_response(request, response)
+
+
+class PrivatePagesMiddleware:
+    """Pages shown to a signed-in person are theirs alone: no browser or proxy may keep a copy.
+
+    Officers often use shared terminals; after signing out, the back button must not bring
+    back someone's answers or certificate.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response

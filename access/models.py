@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from .append_only import AppendOnlyModel, append_only_triggers
+from core.append_only import AppendOnlyModel, append_only_triggers
 
 
 class AuditEvent(AppendOnlyModel):

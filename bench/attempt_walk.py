@@ -44,8 +44,9 @@ def median_ms(function, runs: int = RUNS) -> float:
 
 
 def main() -> None:
-    from learning.models import ModulePage, User
+    from learning.models import ModulePage
     from learning.services import begin_module
+    from people.models import User
     from scenarios import services
     from scenarios.blocks import step_names
     from scenarios.models import Attempt

@@ -45,7 +45,7 @@ from throwaway import in_throwaway_database  # noqa: E402
 from access.audit import record  # noqa: E402
 from access.mfa import SESSION_KEY  # noqa: E402
 from access.models import AuditEvent  # noqa: E402
-from learning.models import User  # noqa: E402
+from people.models import User  # noqa: E402
 
 EVENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
 PEOPLE = 50_000

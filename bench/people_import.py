@@ -29,8 +29,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from throwaway import in_throwaway_database  # noqa: E402
 
-from learning import people_import  # noqa: E402
-from learning.models import OrgUnit  # noqa: E402
+from people import imports as people_import  # noqa: E402
+from people.models import OrgUnit  # noqa: E402
 
 PEOPLE = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
 UNITS = 300

@@ -1,7 +1,7 @@
 """Completion reports at force scale, against a hand-written SQL GROUP BY over the same rows.
 
 For 1,000, 10,000 and 50,000 people (300 org units, 20 modules: an enrolment for everyone on
-every module, a deadline week's statuses; ``learning.synthetic``), each in its own throwaway
+every module, a deadline week's statuses; ``demo.synthetic``), each in its own throwaway
 database, this prints:
 
 - the force-wide "Completion by org unit" page: median time and its query count;
@@ -41,9 +41,10 @@ from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from throwaway import in_throwaway_database  # noqa: E402
 
-from learning.models import ModulePage, OrgUnit, User  # noqa: E402
-from learning.reports import COLUMNS, current_enrolments, rows_by_unit  # noqa: E402
-from learning.synthetic import generate_force  # noqa: E402
+from demo.synthetic import generate_force  # noqa: E402
+from learning.models import ModulePage  # noqa: E402
+from people.models import OrgUnit, User  # noqa: E402
+from records.reports import COLUMNS, current_enrolments, rows_by_unit  # noqa: E402
 
 SIZES = [int(size) for size in sys.argv[1:]] or [1_000, 10_000, 50_000]
 RUNS = 5

@@ -17,7 +17,7 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
 
-from access.append_only import AppendOnlyModel, append_only_triggers
+from core.append_only import AppendOnlyModel, append_only_triggers
 
 from .serials import grouped
 

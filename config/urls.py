@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("certificates.urls")),
     path("", include("scenarios.urls")),
     path("", include("learning.urls")),
+    path("", include("records.urls")),
     path("training/", include(wagtail_urls)),
 ]
 

@@ -1,76 +1,25 @@
-"""People, org units, modules and each person's enrolment on a module."""
+"""Modules, their assignments and exemptions, and each person's enrolment on a module."""
 
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
-from treebeard.mp_tree import MP_Node
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from certificates.models import Attestation, Certificate, PolicyVersion, still_binding
+from people.models import User
+from scenarios.models import Attempt
+
 from .pages import LoginRequiredPageMixin
-
-
-class OrgUnit(MP_Node):
-    """A unit of the force: the force, a business group, a command unit, a team.
-
-    A materialised-path tree, so "this unit and everything below it" is one indexed
-    prefix query (``OrgUnit.get_tree(unit)``), which the completion reports roll up on.
-    """
-
-    name = models.CharField(max_length=200)
-    code = models.SlugField(max_length=50, unique=True, help_text="Short code used by the HR system.")
-
-    class Meta:
-        verbose_name = "org unit"
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class User(AbstractUser):
-    """Every officer and member of staff, from the first migration.
-
-    Accounts come from the HR system; the warrant or staff number is the key that ties an
-    account to its training record.
-    """
-
-    warrant_number = models.CharField(
-        "warrant or staff number",
-        max_length=20,
-        unique=True,
-        null=True,
-        blank=True,
-        help_text="Unique; left blank only for break-glass administrator accounts.",
-    )
-    rank = models.CharField("rank or grade", max_length=80, blank=True)
-    role = models.CharField(max_length=80, blank=True, help_text="The person's role, as the HR system names it.")
-    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
-    line_manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
-    joined_on = models.DateField(
-        null=True, blank=True, help_text="When the person first came in from the HR system (or was added)."
-    )
-
-    REQUIRED_FIELDS = ["email"]
-
-    class Meta:
-        verbose_name = "person"
-        verbose_name_plural = "people"
-        permissions = [
-            ("view_transcript", "Can download anyone's training transcript"),
-            ("view_team", "Can see the training records of people in their own org unit and the units below it"),
-        ]
-
-    def __str__(self) -> str:
-        return self.get_full_name() or self.username
 
 
 class ModuleIndexPage(LoginRequiredPageMixin, Page):
@@ -145,8 +94,6 @@ class ModulePage(LoginRequiredPageMixin, Page):
         return list(self.get_children().live().specific())
 
     def get_context(self, request, *args, **kwargs):
-        from .services import module_progress  # services import this module
-
         context = super().get_context(request, *args, **kwargs)
         context["scenarios"] = self.scenario_pages()
         context["progress"] = module_progress(request.user, self)
@@ -167,7 +114,7 @@ class Assignment(models.Model):
     module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="assignments")
     everyone = models.BooleanField("everyone in the force", default=False)
     org_units = models.ManyToManyField(
-        OrgUnit,
+        "people.OrgUnit",
         blank=True,
         related_name="assignments",
         help_text="The people in these org units and every unit below them.",
@@ -336,25 +283,6 @@ class ReattestationCycle(models.Model):
         return f"Attest again to {self.policy_version} by {self.due_date:%d %B %Y}"
 
 
-class PeopleImport(models.Model):
-    """One CSV of people from the HR system: checked in a dry run, then applied (all or
-    nothing) at most once. Kept as the record of who changed the people, when, and how."""
-
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    uploaded_at = models.DateTimeField(default=timezone.now)
-    file_name = models.CharField(max_length=255)
-    content = models.BinaryField(editable=False)
-    summary = models.JSONField(default=dict, help_text="The dry run's counts.")
-    applied_at = models.DateTimeField(null=True, blank=True)
-    applied_summary = models.JSONField(default=dict)
-
-    class Meta:
-        ordering = ["-uploaded_at"]
-
-    def __str__(self) -> str:
-        return f"{self.file_name} uploaded {self.uploaded_at:%Y-%m-%d %H:%M}"
-
-
 class Reminder(models.Model):
     """One reminder or escalation sent about one enrolment: recorded as it is sent, so each is
     sent once. ``kind`` is before-14, before-7, before-1, due, overdue-week-N or escalated."""
@@ -369,3 +297,77 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.sent_to} at {self.sent_at:%Y-%m-%d %H:%M}"
+
+
+# Where one person stands on one module: read by the module page, the dashboard and the
+# services that move a person on. Here, beside the models it reads, so pages need no services.
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    """Where one person stands on one module, and what they should do next."""
+
+    enrolment: Enrolment | None
+    attempt_in_progress: Attempt | None
+    last_finished: Attempt | None
+    passed_attempt: Attempt | None
+    policy_version: PolicyVersion | None
+    attestation: Attestation | None
+    certificate: Certificate | None
+    attempts_made: int
+    earlier_attestation: Attestation | None = None
+
+    @property
+    def reattest(self) -> bool:
+        """Attested to an earlier version, and a material change has taken effect since."""
+        return self.earlier_attestation is not None and self.can_attest
+
+    @property
+    def complete(self) -> bool:
+        return self.certificate is not None
+
+    @property
+    def awaiting_policy(self) -> bool:
+        """Passed, but the module has no policy version in force to attest to."""
+        return self.passed_attempt is not None and self.policy_version is None
+
+    @property
+    def can_attest(self) -> bool:
+        return self.passed_attempt is not None and self.policy_version is not None and not self.complete
+
+
+def current_enrolment(user, module: ModulePage) -> Enrolment | None:
+    return Enrolment.objects.filter(user=user, module=module).order_by("-cycle").first()
+
+
+def module_progress(user, module: ModulePage) -> ModuleProgress:
+    attempts = (
+        list(Attempt.objects.filter(user=user, module_id=module.pk).order_by("-number"))
+        if user.is_authenticated
+        else []
+    )
+    enrolment = current_enrolment(user, module) if user.is_authenticated else None
+    versions = module.policy_document.versions_in_force() if module.policy_document_id else []
+    own = (
+        list(Attestation.objects.filter(user=user, policy_version__document_id=module.policy_document_id))
+        if versions and user.is_authenticated
+        else []
+    )
+    binding = {version.pk for version in still_binding(versions)}
+    attestation = max((row for row in own if row.policy_version_id in binding), key=_pk, default=None)
+    certificate = Certificate.objects.filter(attestation=attestation).first() if attestation else None
+    return ModuleProgress(
+        enrolment=enrolment,
+        attempt_in_progress=next((a for a in attempts if not a.is_finished), None),
+        last_finished=next((a for a in attempts if a.is_finished), None),
+        passed_attempt=next((a for a in attempts if a.passed), None),
+        policy_version=versions[0] if versions else None,
+        attestation=attestation,
+        certificate=certificate,
+        attempts_made=len(attempts),
+        earlier_attestation=None if attestation else max(own, key=_pk, default=None),
+    )
+
+
+def _pk(row) -> int:
+    return row.pk

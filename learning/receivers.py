@@ -3,6 +3,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from certificates.models import policy_version_published
+from people.signals import people_imported
 from scenarios.signals import attempt_finished
 
 from .models import Assignment, Exemption
@@ -31,3 +32,8 @@ def on_assignment_changed(sender, action=None, **kwargs):
 @receiver(post_delete, sender=Exemption, dispatch_uid="learning.exemption_lifted")
 def on_exemption_deleted(sender, instance, **kwargs):
     reopen_after_exemption(instance)
+
+
+@receiver(people_imported, dispatch_uid="learning.enrol_after_import")
+def on_people_imported(sender, **kwargs):
+    enrol_assignments.enqueue()  # joiners are enrolled on what is assigned to them

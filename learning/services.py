@@ -19,7 +19,17 @@ from certificates.services import AlreadyAttested, Context, add_months, attest, 
 from scenarios.models import Attempt
 from scenarios.services import start_attempt
 
-from .models import Assignment, Enrolment, Exemption, ModulePage, ReattestationCycle
+from .models import (  # noqa: F401 (module_progress and current_enrolment are part of this module's API)
+    Assignment,
+    Enrolment,
+    Exemption,
+    ModulePage,
+    ModuleProgress,
+    ReattestationCycle,
+    _pk,
+    current_enrolment,
+    module_progress,
+)
 
 
 class NotEnrolled(Exception):
@@ -32,76 +42,6 @@ class NotReadyToAttest(Exception):
 
 class PolicyChanged(Exception):
     """The policy version in force is not the one the person was shown."""
-
-
-@dataclass(frozen=True)
-class ModuleProgress:
-    """Where one person stands on one module, and what they should do next."""
-
-    enrolment: Enrolment | None
-    attempt_in_progress: Attempt | None
-    last_finished: Attempt | None
-    passed_attempt: Attempt | None
-    policy_version: PolicyVersion | None
-    attestation: Attestation | None
-    certificate: Certificate | None
-    attempts_made: int
-    earlier_attestation: Attestation | None = None
-
-    @property
-    def reattest(self) -> bool:
-        """Attested to an earlier version, and a material change has taken effect since."""
-        return self.earlier_attestation is not None and self.can_attest
-
-    @property
-    def complete(self) -> bool:
-        return self.certificate is not None
-
-    @property
-    def awaiting_policy(self) -> bool:
-        """Passed, but the module has no policy version in force to attest to."""
-        return self.passed_attempt is not None and self.policy_version is None
-
-    @property
-    def can_attest(self) -> bool:
-        return self.passed_attempt is not None and self.policy_version is not None and not self.complete
-
-
-def current_enrolment(user, module: ModulePage) -> Enrolment | None:
-    return Enrolment.objects.filter(user=user, module=module).order_by("-cycle").first()
-
-
-def module_progress(user, module: ModulePage) -> ModuleProgress:
-    attempts = (
-        list(Attempt.objects.filter(user=user, module_id=module.pk).order_by("-number"))
-        if user.is_authenticated
-        else []
-    )
-    enrolment = current_enrolment(user, module) if user.is_authenticated else None
-    versions = module.policy_document.versions_in_force() if module.policy_document_id else []
-    own = (
-        list(Attestation.objects.filter(user=user, policy_version__document_id=module.policy_document_id))
-        if versions and user.is_authenticated
-        else []
-    )
-    binding = {version.pk for version in still_binding(versions)}
-    attestation = max((row for row in own if row.policy_version_id in binding), key=_pk, default=None)
-    certificate = Certificate.objects.filter(attestation=attestation).first() if attestation else None
-    return ModuleProgress(
-        enrolment=enrolment,
-        attempt_in_progress=next((a for a in attempts if not a.is_finished), None),
-        last_finished=next((a for a in attempts if a.is_finished), None),
-        passed_attempt=next((a for a in attempts if a.passed), None),
-        policy_version=versions[0] if versions else None,
-        attestation=attestation,
-        certificate=certificate,
-        attempts_made=len(attempts),
-        earlier_attestation=None if attestation else max(own, key=_pk, default=None),
-    )
-
-
-def _pk(row) -> int:
-    return row.pk
 
 
 def reattestations_due(user, enrolments) -> dict[int, PolicyVersion]:

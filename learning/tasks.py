@@ -2,7 +2,6 @@
 
 from django_tasks import task
 
-from .privacy import remove_old_responses
 from .reminders import send_reminders
 from .services import enrol_everyone, open_due_reattestation_cycles
 
@@ -26,10 +25,3 @@ def send_due_reminders() -> dict[str, int]:
     """Send today's reminders and escalations (daily, from cron: ``manage.py send_reminders``)."""
     sent = send_reminders()
     return {"reminders": sent.reminders, "escalations": sent.escalations}
-
-
-@task()
-def apply_retention() -> int:
-    """Remove answers to scenario steps past RESPONSE_RETENTION_YEARS, keeping scores, the ledger
-    and certificates (daily, from cron: ``manage.py apply_retention``). Returns how many went."""
-    return remove_old_responses()

@@ -5,22 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Case, Count, Q, Value, When
-from django.http import Http404, HttpResponse
+from django.db.models import Case, Value, When
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.text import slugify
 from django.views.decorators.http import require_POST
 
-from access import audit
-from access.mfa import require_for_someone_elses
 from certificates.diff import compare, summary, word_changes
 from certificates.services import Context, NameMismatch
 from scenarios.services import AttemptError
 
 from .forms import AttestationForm
-from .models import Enrolment, ModulePage, User
+from .models import Enrolment, ModulePage
 from .services import (
     NotEnrolled,
     NotReadyToAttest,
@@ -30,7 +24,6 @@ from .services import (
     module_progress,
     reattestations_due,
 )
-from .transcript import render_transcript, transcript_for
 
 
 @login_required
@@ -122,73 +115,3 @@ def attest(request, page_id: int):
         if earlier.statement != progress.policy_version.statement:  # the words they confirmed, as shown then
             context["statement_changes"] = word_changes(earlier.statement, progress.policy_version.statement)
     return render(request, "learning/attest.html", context)
-
-
-@login_required
-def transcript(request, person_id: int):
-    """A person's training transcript as a PDF: their own, or one their role lets them see
-    (HR anyone's, a line manager their units'). Anyone else's is a 404."""
-    require_for_someone_elses(request, person_id)
-    person = get_object_or_404(User.objects.select_related("org_unit"), pk=person_id)
-    if not request.user.has_perm("learning.view_transcript", person):
-        audit.denied(request, "transcript", person=person.pk)
-        raise Http404("No transcript you may see has this address.")
-    audit.export(request, "transcript PDF", person=person.pk, warrant_number=person.warrant_number)
-    response = HttpResponse(render_transcript(transcript_for(person)), content_type="application/pdf")
-    name = slugify(person.warrant_number or person.username)
-    response["Content-Disposition"] = f'attachment; filename="transcript-{name}-{timezone.localdate():%Y-%m-%d}.pdf"'
-    return response
-
-
-TEAM_PAGE_SIZE = 100
-
-
-@login_required
-def team(request):
-    """A line manager's people: everyone active in their org unit and the units below it, with
-    where each stands on each module (their latest cycle), the overdue first. Nobody else's."""
-    if not request.user.has_perm("learning.view_team") or request.user.org_unit_id is None:
-        raise PermissionDenied("My team is for line managers.")
-    unit = request.user.org_unit
-    enrolments = (
-        Enrolment.objects.current()
-        .filter(user__is_active=True, user__org_unit__path__startswith=unit.path)
-        .select_related("user__org_unit", "module")
-    )
-    status = request.GET.get("status", "")
-    counts = team_counts(enrolments)
-    if status == "overdue":
-        enrolments = enrolments.overdue()
-    elif status in Enrolment.Status.values:
-        enrolments = enrolments.filter(status=status)
-    elif status:
-        messages.error(request, "That status filter is not one of the choices: showing everyone.")
-        status = ""
-    enrolments = enrolments.order_by(
-        Case(When(status__in=["complete", "exempt"], then=Value(1)), default=Value(0)),
-        "due_date",
-        "user__last_name",
-        "user__first_name",
-    )
-    page = Paginator(enrolments, TEAM_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "learning/team.html",
-        {"unit": unit, "page": page, "counts": counts, "status": status, "statuses": Enrolment.Status.choices},
-    )
-
-
-def team_counts(enrolments) -> dict[str, int]:
-    """How many of the team's enrolments are in each status, and overdue, in one query."""
-    today = timezone.localdate()
-    closed = [Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT]
-    return enrolments.aggregate(
-        assigned=Count("pk"),
-        **{value: Count("pk", filter=Q(status=value)) for value in Enrolment.Status.values},
-        overdue=Count("pk", filter=Q(due_date__lt=today) & ~Q(status__in=closed)),
-    )
-
-
-def csrf_failure(request, reason: str = ""):
-    """A form sent with a missing or stale security token: explain, and save nothing."""
-    return render(request, "403_csrf.html", status=403)

@@ -7,23 +7,8 @@ from wagtail.models import Page
 
 from scenarios.models import Attempt, PinnedScenario
 
-from . import assignment_admin, certificate_admin, people_admin, reports
+from . import assignment_admin
 from .models import Enrolment
-
-
-@hooks.register("register_admin_urls")
-def register_certificate_admin_urls():
-    return [*certificate_admin.urlpatterns, *people_admin.urlpatterns, *reports.urlpatterns]
-
-
-@hooks.register("register_admin_menu_item")
-def register_certificates_menu_item():
-    return certificate_admin.menu_item()
-
-
-@hooks.register("register_admin_menu_item")
-def register_import_menu_item():
-    return people_admin.menu_item()
 
 
 def pages_with_training_records(pages) -> list[Page]:
@@ -75,10 +60,3 @@ def register_assignment_viewset():
 @hooks.register("register_admin_viewset")
 def register_exemption_viewset():
     return assignment_admin.ExemptionViewSet("exemptions")
-
-
-for _position in range(len(reports.MENU)):
-
-    @hooks.register("register_reports_menu_item")
-    def register_report_menu_item(position=_position):
-        return reports.menu_item(position)

@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
-from django import forms
-from django.apps import apps
 from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Count, F, FloatField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast
@@ -33,6 +31,7 @@ from wagtail.admin.widgets import AdminDateInput
 from wagtail.models import Page
 
 from access.audit import AuditedExport
+from people.filters import OrgUnitFilter
 
 from .blocks import Option
 from .models import Response, ScenarioPage
@@ -207,23 +206,9 @@ def describe_steps(counts: Iterable[Mapping[str, Any]], responses: QuerySet[Resp
 
 
 def _modules(request) -> QuerySet:
-    # A string reference: scenarios does not import learning (dependencies point one way).
-    return apps.get_model("learning", "ModulePage").objects.order_by("title")
-
-
-def _org_units(request) -> QuerySet:
-    return apps.get_model("learning", "OrgUnit").objects.order_by("path")
-
-
-class OrgUnitChoiceField(forms.ModelChoiceField):
-    """Org units in tree order, indented by depth, so a parent reads as containing its units."""
-
-    def label_from_instance(self, obj) -> str:
-        return "\u2003" * (obj.depth - 1) + obj.name
-
-
-class OrgUnitFilter(django_filters.ModelChoiceFilter):
-    field_class = OrgUnitChoiceField
+    # The pages scenario pages live under (modules), found through ScenarioPage's own rule, so
+    # scenarios need not import learning (dependencies point one way).
+    return Page.objects.type(*ScenarioPage.allowed_parent_page_models()).specific().order_by("title")
 
 
 class StepAnalyticsFilterSet(WagtailFilterSet):
@@ -231,10 +216,7 @@ class StepAnalyticsFilterSet(WagtailFilterSet):
 
     module = django_filters.ModelChoiceFilter(label="Module", queryset=_modules, method="filter_module")
     org_unit = OrgUnitFilter(
-        label="Org unit",
-        queryset=_org_units,
-        method="filter_org_unit",
-        help_text="The officer's org unit: this unit and every unit below it.",
+        method="filter_org_unit", help_text="The officer's org unit: this unit and every unit below it."
     )
     answered_from = django_filters.DateFilter(
         label="Answered from", field_name="answered_at", lookup_expr="date__gte", widget=AdminDateInput

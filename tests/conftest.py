@@ -64,7 +64,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
 @pytest.fixture
 def demo(db):
     """The demo force from seed_demo: org units, a person per role, the policy and the module."""
-    from learning.models import ModulePage, User
+    from learning.models import ModulePage
+    from people.models import User
 
     if not _demo_is_loaded():  # emptied by a transactional test before this one
         _seed_demo()

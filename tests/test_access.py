@@ -425,7 +425,7 @@ def test_refusals_are_logged(client, people, demo):
 def test_changes_in_the_admin_are_logged_with_who_made_them(client, demo, django_capture_on_commit_callbacks):
     import datetime
 
-    from learning.models import OrgUnit
+    from people.models import OrgUnit
 
     sign_in_with_mfa(client, demo["hr"])
     due = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
@@ -657,7 +657,7 @@ def test_the_editors_heartbeat_does_not_keep_an_unattended_session_alive(client,
 
 
 def test_an_administrator_can_delete_an_account_that_has_signed_in(client, demo):
-    from learning.models import User
+    from people.models import User
 
     newcomer = User.objects.create_user("newcomer", "newcomer@attest.example", PASSWORD)
     sign_in(Client(), "newcomer")

@@ -48,9 +48,11 @@ from wagtail.models import Collection, Site, Task, Workflow
 
 import config.urls
 from certificates.services import Context
-from learning.factories import EnrolmentFactory, UserFactory
-from learning.models import Assignment, ModulePage, OrgUnit, PeopleImport, User
+from learning.factories import EnrolmentFactory
+from learning.models import Assignment, ModulePage
 from learning.services import attest_to_module, begin_module, exempt
+from people.factories import UserFactory
+from people.models import OrgUnit, PeopleImport, User
 from scenarios.models import ScenarioPage
 from scenarios.services import answer_remaining
 
@@ -274,8 +276,8 @@ ACCESS: dict[str, Rule] = {
     "attempts/<uuid:public_id>/result/": ours(SAMS_ATTEMPT),
     "modules/<page_id:page_id>/start/": ours(ENROLLED),
     "modules/<page_id:page_id>/attest/": ours(ENROLLED),
-    "people/<page_id:person_id>/transcript/": ours(SAMS_RECORD),
-    "team/": ours({"manager", "admin"}),  # learning.view_team, with an org unit
+    "people/<id:person_id>/transcript/": ours(SAMS_RECORD),
+    "team/": ours({"manager", "admin"}),  # people.view_team, with an org unit
     "my-data/": ours(SIGNED_IN),
     "my-data/download/": ours(SIGNED_IN),
     # Wagtail's page serving: training content is for signed-in people.

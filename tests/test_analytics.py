@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from learning.factories import EnrolmentFactory, OrgUnitFactory, UserFactory
-from learning.models import ModulePage, OrgUnit
+from learning.factories import EnrolmentFactory
+from learning.models import ModulePage
 from learning.services import begin_module
+from people.factories import OrgUnitFactory, UserFactory
+from people.models import OrgUnit
 from scenarios.analytics import menu_item, percent_right
 from scenarios.models import Attempt, Response, ScenarioPage
 from scenarios.services import Step, record_response, walk

@@ -6,9 +6,10 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from learning.models import Assignment, Enrolment, Exemption, OrgUnit, User
-from learning.people_import import apply as import_people
+from learning.models import Assignment, Enrolment, Exemption
 from learning.services import enrol_assignment, exempt
+from people.imports import apply as import_people
+from people.models import OrgUnit, User
 from tests.helpers import sign_in_with_mfa
 
 from .helpers import certified

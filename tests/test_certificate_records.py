@@ -21,8 +21,9 @@ from wagtail.models import ModelLogEntry
 from certificates.models import Certificate
 from certificates.serials import ALPHABET, grouped, new_serial
 from certificates.services import AlreadyRevoked, revoke
-from learning.factories import EnrolmentFactory, UserFactory
-from learning.models import OrgUnit
+from learning.factories import EnrolmentFactory
+from people.factories import UserFactory
+from people.models import OrgUnit
 from tests.helpers import sign_in_with_mfa
 
 from .helpers import certified

@@ -13,7 +13,8 @@ from django.utils.html import escape
 
 from certificates.models import Certificate, PolicyDocument, PolicyVersion
 from learning.content import ContentError, install_policy, load_module
-from learning.models import Enrolment, ModulePage, User
+from learning.models import Enrolment, ModulePage
+from people.models import User
 from scenarios.blocks import graph_nodes
 from scenarios.graph import problems
 from scenarios.models import Attempt, ScenarioPage
@@ -234,7 +235,7 @@ def test_an_unreachable_step_is_refused(db, content):
 
 
 def test_seeding_with_broken_content_stops_and_writes_nothing(db, content, monkeypatch):
-    from learning.management.commands import seed_demo
+    from demo.management.commands import seed_demo
 
     edit(content / ARREST, "clause = 1", "clause = 42")
     monkeypatch.setattr(seed_demo, "DEMO_MODULE", content)

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 
 from certificates.models import Attestation, Certificate
-from learning.factories import EnrolmentFactory, UserFactory
+from learning.factories import EnrolmentFactory
 from learning.models import Enrolment
+from people.factories import UserFactory
 from scenarios.models import Attempt, Response
 from scenarios.services import steps_in_list_order
 

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core.management import CommandError, call_command
 
-from learning import people_import
-from learning.models import User
+from people import imports as people_import
+from people.models import User
 from tests.helpers import sign_in_with_mfa
 
 HEADER = "warrant_number,first_name,last_name,email,rank,role,org_unit_path,line_manager_number,active\n"
@@ -169,7 +169,7 @@ def upload(client, data: bytes, name="people.csv"):
 
 
 def test_hr_uploads_reads_the_report_and_applies_once(client, demo):
-    from learning.models import PeopleImport
+    from people.models import PeopleImport
 
     sign_in_with_mfa(client, demo["hr"])
     assert client.get("/admin/people/import/").status_code == 200
@@ -212,7 +212,7 @@ def test_an_unreadable_file_is_explained(client, demo):
 
 @pytest.mark.parametrize("username", ["officer", "manager", "trainer", "policyowner"])
 def test_only_hr_imports_people(client, demo, username):
-    from learning.models import PeopleImport
+    from people.models import PeopleImport
 
     sign_in_with_mfa(client, demo[username])
     assert client.get("/admin/people/import/").status_code in (302, 403)

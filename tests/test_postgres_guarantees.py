@@ -10,8 +10,9 @@ from django.test import Client
 
 from certificates.models import Attestation, Certificate
 from certificates.services import Context
-from learning.factories import EnrolmentFactory, UserFactory
+from learning.factories import EnrolmentFactory
 from learning.services import attest_to_module, begin_module
+from people.factories import UserFactory
 from scenarios.models import Attempt, Response
 from scenarios.services import AttemptError, record_response, walk
 

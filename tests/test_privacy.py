@@ -16,10 +16,11 @@ from django.utils import timezone
 
 from access.models import AuditEvent
 from certificates.models import Attestation, Certificate
-from learning.models import Exemption, ModuleIndexPage, ModulePage, Reminder, User
-from learning.privacy import personal_data, remove_old_responses, responses_past_retention, retention_cutoff
+from learning.models import Exemption, ModuleIndexPage, ModulePage, Reminder
 from learning.services import begin_module
-from learning.transcript import render_transcript, transcript_for
+from people.models import User
+from records.privacy import personal_data, remove_old_responses, responses_past_retention, retention_cutoff
+from records.transcript import render_transcript, transcript_for
 from scenarios.models import Attempt, Response
 from scenarios.services import record_response, walk
 
@@ -27,8 +28,8 @@ from .helpers import WrongOnFirstCritical, answer_path, certified, sign_in_with_
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGIN = reverse("account_login")
-PAGE = reverse("learning:my_data")
-DOWNLOAD = reverse("learning:my_data_download")
+PAGE = reverse("records:my_data")
+DOWNLOAD = reverse("records:my_data_download")
 YEAR = datetime.timedelta(days=365)
 
 
@@ -392,7 +393,7 @@ def test_after_retention_the_transcript_still_shows_each_attempt_and_score(clien
     render_transcript(transcript)
 
     client.force_login(officer)
-    response = client.get(reverse("learning:transcript", args=[officer.pk]))
+    response = client.get(reverse("records:transcript", args=[officer.pk]))
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
 

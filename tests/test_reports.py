@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from learning.factories import EnrolmentFactory, OrgUnitFactory, UserFactory
+from learning.factories import EnrolmentFactory
 from learning.models import Enrolment, ModuleIndexPage, ModulePage
-from learning.reports import rows_by, rows_by_unit
+from people.factories import OrgUnitFactory, UserFactory
+from records.reports import rows_by, rows_by_unit
 from tests.helpers import sign_in_with_mfa
 
 TODAY = timezone.localdate()

@@ -11,7 +11,8 @@ import pytest
 from django.core.management import call_command
 
 from certificates.models import Attestation, PolicyVersion
-from learning.models import Assignment, Enrolment, ModulePage, OrgUnit, User
+from learning.models import Assignment, Enrolment, ModulePage
+from people.models import OrgUnit, User
 from scenarios.models import Attempt, ScenarioPage
 from tests.helpers import sign_in_with_mfa
 
@@ -138,7 +139,7 @@ def test_seed_demo_gives_each_privileged_account_one_app_with_the_published_secr
     from allauth.mfa.models import Authenticator
     from allauth.mfa.utils import decrypt
 
-    from learning.management.commands.seed_demo import DEMO_TOTP_SECRET
+    from demo.management.commands.seed_demo import DEMO_TOTP_SECRET
 
     apps = list(demo_apps().select_related("user"))
     assert sorted(app.user.username for app in apps) == sorted(PRIVILEGED_DEMO_ACCOUNTS)
@@ -170,7 +171,7 @@ def test_seed_demo_run_again_keeps_one_app_each_and_puts_the_demo_secret_back(de
 def test_demo_code_prints_the_code_the_app_shows_now(demo):
     from allauth.mfa.totp.internal.auth import validate_totp_code
 
-    from learning.management.commands.seed_demo import DEMO_TOTP_SECRET
+    from demo.management.commands.seed_demo import DEMO_TOTP_SECRET
 
     out, err = io.StringIO(), io.StringIO()
     call_command("demo_code", "trainer", stdout=out, stderr=err)

@@ -24,8 +24,8 @@ from django.test import Client
 from access import entra
 from access.mfa import SESSION_KEY as MFA_SESSION_KEY
 from access.models import AuditEvent
-from learning.factories import UserFactory
-from learning.models import User
+from people.factories import UserFactory
+from people.models import User
 
 TENANT = "3f2b8c1e-7d4a-4e5f-9a6b-0c1d2e3f4a5b"
 OTHER_TENANT = "9e8d7c6b-5a49-4837-a625-14131211100f"

@@ -4,7 +4,8 @@ from collections import Counter
 
 from django.core.management import call_command
 
-from learning.models import Enrolment, OrgUnit, User
+from learning.models import Enrolment
+from people.models import OrgUnit, User
 
 
 def test_generate_force_makes_people_units_modules_and_enrolments(db, capsys):

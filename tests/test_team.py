@@ -2,8 +2,10 @@
 
 import pytest
 
-from learning.factories import EnrolmentFactory, UserFactory
-from learning.models import Enrolment, OrgUnit
+from learning.factories import EnrolmentFactory
+from learning.models import Enrolment
+from people.factories import UserFactory
+from people.models import OrgUnit
 from tests.helpers import sign_in_with_mfa
 
 from .helpers import certified

@@ -11,10 +11,12 @@ from pypdf import PdfReader
 
 from certificates.models import Attestation, Certificate, PolicyDocument, PolicyVersion
 from certificates.services import Context, attest, issue_certificate
-from learning.factories import EnrolmentFactory, UserFactory
-from learning.models import ModuleIndexPage, ModulePage, User
+from learning.factories import EnrolmentFactory
+from learning.models import ModuleIndexPage, ModulePage
 from learning.services import begin_module
-from learning.transcript import render_transcript, transcript_for
+from people.factories import UserFactory
+from people.models import User
+from records.transcript import render_transcript, transcript_for
 from scenarios.models import Attempt
 
 from .helpers import WrongOnFirstCritical, answer_path, certified

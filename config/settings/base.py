@@ -56,10 +56,15 @@ DEMO_PASSWORD = env("DEMO_PASSWORD")
 DEMO_DATA_ALLOWED = False
 
 INSTALLED_APPS = [
+    # Ours, in the order dependencies point: each may import those above it, never those below.
+    "core",
     "access",
-    "learning",
+    "people",
     "scenarios",
     "certificates",
+    "learning",
+    "records",
+    "demo",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -107,7 +112,7 @@ MIDDLEWARE = [
     "access.middleware.MFARequiredMiddleware",
     "access.middleware.AccessDeniedMiddleware",
     "access.middleware.ContentSecurityPolicyMiddleware",
-    "learning.middleware.PrivatePagesMiddleware",
+    "access.middleware.PrivatePagesMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -125,7 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "learning.context_processors.site",
+                "core.context_processors.site",
                 "access.context_processors.mfa_continue",
             ],
         },
@@ -147,12 +152,12 @@ if env("REDIS_URL"):
 else:
     CACHES = {"default": env.cache("CACHE_URL")}
 
-AUTH_USER_MODEL = "learning.User"
+AUTH_USER_MODEL = "people.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
     # Who may see one person's certificates and transcript: themselves, HR, their line managers.
-    "learning.permissions.TrainingRecordBackend",
+    "people.permissions.TrainingRecordBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -166,7 +171,7 @@ LOGIN_REDIRECT_URL = "learning:dashboard"
 
 # django-allauth: people are provisioned from the HR system, so there is no public sign-up;
 # they sign in with their username or their email address.
-ACCOUNT_ADAPTER = "learning.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "access.adapters.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
@@ -188,6 +193,11 @@ WAGTAIL_PASSWORD_RESET_ENABLED = False
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Attest"
+# Who must use MFA (anyone holding one of these permissions, and superusers), and the pages
+# outside the Wagtail admin that need it. Named here, where the apps meet, so that access
+# knows no other app's names.
+MFA_REQUIRED_PERMISSIONS = ["wagtailadmin.access_admin", "people.view_team"]
+MFA_REQUIRED_URL_NAMES = ["records:team"]
 # Which sessions each person has open, so ending them all (a leaver, a new password) is one
 # indexed query (allauth.usersessions).
 USERSESSIONS_TRACK_ACTIVITY = False
@@ -226,7 +236,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_HOURS * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 X_FRAME_OPTIONS = "DENY"
-CSRF_FAILURE_VIEW = "learning.views.csrf_failure"
+CSRF_FAILURE_VIEW = "access.views.csrf_failure"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"

@@ -15,7 +15,7 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from playwright.sync_api import Page, expect
 
-from learning.management.commands.seed_demo import DEMO_TOTP_SECRET
+from demo.management.commands.seed_demo import DEMO_TOTP_SECRET
 from tests.browser.test_officer_path import (
     CODE_CHALLENGE,
     assert_accessible,

@@ -1,0 +1,13 @@
+"""Pieces of URL configuration every app's URLs use."""
+
+
+class IdConverter:
+    """A database id: digits that fit the database's integer column, so a huge number is a 404."""
+
+    regex = "[0-9]{1,9}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)

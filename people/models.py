@@ -1,0 +1,82 @@
+"""The people of the force and its org units, as the HR system knows them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils import timezone
+from treebeard.mp_tree import MP_Node
+
+
+class OrgUnit(MP_Node):
+    """A unit of the force: the force, a business group, a command unit, a team.
+
+    A materialised-path tree, so "this unit and everything below it" is one indexed
+    prefix query (``OrgUnit.get_tree(unit)``), which the completion reports roll up on.
+    """
+
+    name = models.CharField(max_length=200)
+    code = models.SlugField(max_length=50, unique=True, help_text="Short code used by the HR system.")
+
+    class Meta:
+        verbose_name = "org unit"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    """Every officer and member of staff, from the first migration.
+
+    Accounts come from the HR system; the warrant or staff number is the key that ties an
+    account to its training record.
+    """
+
+    warrant_number = models.CharField(
+        "warrant or staff number",
+        max_length=20,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Unique; left blank only for break-glass administrator accounts.",
+    )
+    rank = models.CharField("rank or grade", max_length=80, blank=True)
+    role = models.CharField(max_length=80, blank=True, help_text="The person's role, as the HR system names it.")
+    org_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="members")
+    line_manager = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="reports")
+    joined_on = models.DateField(
+        null=True, blank=True, help_text="When the person first came in from the HR system (or was added)."
+    )
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "people"
+        permissions = [
+            ("view_transcript", "Can download anyone's training transcript"),
+            ("view_team", "Can see the training records of people in their own org unit and the units below it"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class PeopleImport(models.Model):
+    """One CSV of people from the HR system: checked in a dry run, then applied (all or
+    nothing) at most once. Kept as the record of who changed the people, when, and how."""
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    file_name = models.CharField(max_length=255)
+    content = models.BinaryField(editable=False)
+    summary = models.JSONField(default=dict, help_text="The dry run's counts.")
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_summary = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} uploaded {self.uploaded_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,191 @@
+"""Certificates in the Wagtail admin, for HR: find them by org unit, module and issue date,
+download them as one ZIP (streamed), download a person's transcript, and revoke one with a
+reason (kept in the audit trail; the certificate itself is never deleted)."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.paginator import WagtailPaginator
+from wagtail.admin.views.reports import ReportView
+from wagtail.admin.widgets import AdminDateInput
+from wagtail.admin.widgets.button import HeaderButton
+
+from access import audit
+from access.audit import AuditedExport
+from certificates.archive import StateCache, stream_zip
+from certificates.models import Certificate
+from certificates.services import AlreadyRevoked, revoke
+from learning.models import ModulePage
+from people.filters import OrgUnitFilter
+from people.models import OrgUnit
+
+from .reports import PermissionRequired
+
+VIEW = "certificates.view_certificate"
+REVOKE = "certificates.revoke_certificate"
+
+
+class CertificateFilterSet(WagtailFilterSet):
+    org_unit = OrgUnitFilter(
+        label="Org unit",
+        queryset=lambda request: OrgUnit.objects.order_by("path"),
+        method="filter_org_unit",
+        help_text="The holder's org unit: this unit and every unit below it.",
+    )
+    module = django_filters.ModelChoiceFilter(
+        label="Module", queryset=lambda request: ModulePage.objects.order_by("title"), method="filter_module"
+    )
+    issued_from = django_filters.DateFilter(
+        label="Issued from", field_name="issued_at", lookup_expr="date__gte", widget=AdminDateInput
+    )
+    issued_to = django_filters.DateFilter(
+        label="Issued to", field_name="issued_at", lookup_expr="date__lte", widget=AdminDateInput
+    )
+
+    class Meta:
+        model = Certificate
+        fields: list[str] = []
+
+    def filter_org_unit(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(user__org_unit__path__startswith=value.path)
+
+    def filter_module(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset.filter(module_id=value.pk)
+
+
+def certificates() -> QuerySet[Certificate]:
+    return Certificate.objects.select_related("user__org_unit", "policy_version__document").order_by("-issued_at", "pk")
+
+
+class CertificatePaginator(WagtailPaginator):
+    verbose_name = "certificate"
+    verbose_name_plural = "certificates"
+
+
+class CertificateReportView(PermissionRequired, AuditedExport, ReportView):
+    permission = VIEW
+    page_title = "Certificates"
+    header_icon = "doc-full"
+    template_name = "records/admin/certificates.html"
+    results_template_name = "records/admin/certificates_results.html"
+    filterset_class = CertificateFilterSet
+    paginator_class = CertificatePaginator
+    verbose_name = "certificate"
+    verbose_name_plural = "certificates"
+    index_url_name = "certificate_report"
+    index_results_url_name = "certificate_report_results"
+    export_filename = "certificates"
+    list_export = [
+        "display_serial",
+        "holder_name",
+        "warrant_number",
+        "module_title",
+        "policy_version",
+        "issued_at",
+        "expires_on",
+        "current_state",
+    ]
+
+    def get_queryset(self) -> QuerySet:
+        return certificates()
+
+    def decorate_paginated_queryset(self, object_list):
+        return StateCache().annotate(object_list)
+
+    def get_header_buttons(self):
+        query = self.request.GET.urlencode()
+        return [
+            *super().get_header_buttons(),
+            HeaderButton(
+                "Download these as a ZIP",
+                url=reverse("certificate_zip") + (f"?{query}" if query else ""),
+                icon_name="download",
+            ),
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["can_revoke"] = self.request.user.has_perm(REVOKE)
+        return context
+
+
+def certificate_zip(request):
+    """The certificates the report's filters select, as a ZIP streamed as it is drawn."""
+    if not request.user.has_perm(VIEW):
+        raise PermissionDenied
+    filters = CertificateFilterSet(request.GET, queryset=certificates(), request=request)
+    if not filters.is_valid():
+        messages.error(
+            request,
+            "Those filters are not valid: "
+            + "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filters.errors.items()),
+        )
+        return redirect("certificate_report")
+    audit.export(request, "certificates ZIP")
+    response = StreamingHttpResponse(stream_zip(filters.qs.iterator(chunk_size=200)), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="certificates-{timezone.localdate():%Y-%m-%d}.zip"'
+    return response
+
+
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        error_messages={"required": "Enter the reason the certificate is revoked."},
+        help_text="Why the certificate is withdrawn. The holder sees it; the public verification page only says "
+        "that it is revoked.",
+    )
+
+    def clean_reason(self):
+        return " ".join(self.cleaned_data["reason"].split())  # the audit trail keeps it on one line
+
+
+def revoke_certificate(request, serial: str):
+    if not request.user.has_perm(REVOKE):
+        raise PermissionDenied
+    certificate = get_object_or_404(certificates(), serial=serial)
+    form = RevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            revoke(certificate, reason=form.cleaned_data["reason"], by=request.user)
+        except AlreadyRevoked as error:
+            messages.warning(request, str(error))
+        else:
+            messages.success(request, f"Certificate {certificate.display_serial} revoked. It is kept, marked revoked.")
+        return redirect("certificate_report")
+    return TemplateResponse(
+        request,
+        "records/admin/revoke_certificate.html",
+        {"certificate": certificate, "form": form, "state": certificate.current_state},
+    )
+
+
+urlpatterns = [
+    path("certificates/", CertificateReportView.as_view(), name="certificate_report"),
+    path("certificates/results/", CertificateReportView.as_view(results_only=True), name="certificate_report_results"),
+    path("certificates/zip/", certificate_zip, name="certificate_zip"),
+    path("certificates/<str:serial>/revoke/", revoke_certificate, name="certificate_revoke"),
+]
+
+
+class CertificatesMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return request.user.has_perm(VIEW)
+
+
+def menu_item() -> MenuItem:
+    return CertificatesMenuItem(
+        "Certificates", reverse("certificate_report"), name="certificates", icon_name="doc-full", order=310
+    )
