@@ -11,7 +11,7 @@ from learning.models import Enrolment, Reminder
 from learning.reminders import kind_due, send_reminders
 from learning.services import exempt
 
-from .helpers import certified
+from tests.helpers import certified
 
 DUE = datetime.date(2027, 3, 31)
 

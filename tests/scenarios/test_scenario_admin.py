@@ -5,7 +5,7 @@ from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfiel
 from scenarios.models import ScenarioPage
 from tests.helpers import sign_in_with_mfa
 
-from .helpers import choice
+from tests.helpers import choice
 
 
 def listblock(items: list[dict]) -> dict:
@@ -104,7 +104,7 @@ def test_editing_a_scenario_keeps_the_live_version_until_approved(client, demo):
 
 
 def test_the_preview_lets_a_trainer_click_through_every_choice(client, demo):
-    from .helpers import make_branching_module
+    from tests.helpers import make_branching_module
 
     make_branching_module(demo["officer"])
     sign_in_with_mfa(client, demo["trainer"])

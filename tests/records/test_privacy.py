@@ -24,9 +24,9 @@ from records.transcript import render_transcript, transcript_for
 from scenarios.models import Attempt, Response
 from scenarios.services import record_response, walk
 
-from .helpers import WrongOnFirstCritical, answer_path, certified, sign_in_with_mfa
+from tests.helpers import WrongOnFirstCritical, answer_path, certified, sign_in_with_mfa
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LOGIN = reverse("account_login")
 PAGE = reverse("records:my_data")
 DOWNLOAD = reverse("records:my_data_download")

@@ -15,8 +15,8 @@ from certificates.models import Attestation, Certificate
 from certificates.services import GENESIS_HASH
 from tests.helpers import sign_in_with_mfa
 
-from .conftest import LEDGER_TRIGGERS
-from .helpers import attest, certified, pass_module
+from tests.conftest import LEDGER_TRIGGERS
+from tests.helpers import attest, certified, pass_module
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from people.models import User
 from records.transcript import render_transcript, transcript_for
 from scenarios.models import Attempt
 
-from .helpers import WrongOnFirstCritical, answer_path, certified
+from tests.helpers import WrongOnFirstCritical, answer_path, certified
 
 
 def pdf_text(data: bytes) -> str:

@@ -8,7 +8,7 @@ from scenarios.blocks import StepStreamBlock
 from scenarios.models import Attempt, ScenarioPage
 from scenarios.services import record_response, walk
 
-from .helpers import BRANCHING_STEPS, choice, make_branching_module
+from tests.helpers import BRANCHING_STEPS, choice, make_branching_module
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from people.factories import UserFactory
 from people.models import OrgUnit
 from tests.helpers import sign_in_with_mfa
 
-from .helpers import certified
+from tests.helpers import certified
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from scenarios.graph import problems
 from scenarios.models import Attempt, ScenarioPage
 from tests.helpers import sign_in_with_mfa
 
-from .helpers import WrongOnFirstCritical, answer_every_step, attest
+from tests.helpers import WrongOnFirstCritical, answer_every_step, attest
 
 CONTENT = Path(settings.BASE_DIR) / "content" / "contacting-the-public"
 TOPICS = tomllib.loads((CONTENT / "module.toml").read_text())["topics"]

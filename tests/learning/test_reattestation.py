@@ -10,7 +10,7 @@ from certificates.models import Attestation, Certificate, PolicyVersion
 from learning.models import Enrolment
 from learning.services import module_progress
 
-from .helpers import attest, attestation_form, certified
+from tests.helpers import attest, attestation_form, certified
 
 
 @pytest.fixture

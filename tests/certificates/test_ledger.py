@@ -12,8 +12,8 @@ from django.db import DatabaseError, connection, transaction
 from certificates.models import Attestation, Certificate, LedgerAnchor
 from certificates.services import GENESIS_HASH, anchor_ledger
 
-from .conftest import LEDGER_TRIGGERS
-from .helpers import certified
+from tests.conftest import LEDGER_TRIGGERS
+from tests.helpers import certified
 
 
 def verify_ledger() -> str:

@@ -10,7 +10,7 @@ from people.factories import UserFactory
 from scenarios.models import Attempt, Response
 from scenarios.services import steps_in_list_order
 
-from .helpers import (
+from tests.helpers import (
     answer_every_step,
     attest,
     attestation_form,

@@ -16,7 +16,7 @@ from people.factories import UserFactory
 from scenarios.models import Attempt, Response
 from scenarios.services import AttemptError, record_response, walk
 
-from .helpers import answer_path, attestation_form
+from tests.helpers import answer_path, attestation_form
 
 
 def shown_text(module) -> str:

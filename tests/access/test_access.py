@@ -22,7 +22,7 @@ from access.mfa import SESSION_KEY as MFA_SESSION_KEY
 from access.middleware import LAST_SEEN, SIGNED_IN_AT
 from access.models import AuditEvent
 from tests.helpers import certified, sign_in_with_mfa
-from tests.test_settings_and_seed import run_with_settings
+from tests.config.test_settings_and_seed import run_with_settings
 
 PASSWORD = "a-long-test-password-2026"
 Action = AuditEvent.Action

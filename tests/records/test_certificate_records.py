@@ -26,7 +26,7 @@ from people.factories import UserFactory
 from people.models import OrgUnit
 from tests.helpers import sign_in_with_mfa
 
-from .helpers import certified
+from tests.helpers import certified
 
 LOGIN = reverse("account_login")
 REPORT = "/admin/certificates/"

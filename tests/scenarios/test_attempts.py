@@ -15,7 +15,7 @@ from scenarios.services import (
     steps_in_list_order,
 )
 
-from .helpers import WrongOnFirstCritical, answer_path, right_answers, wrong_answers
+from tests.helpers import WrongOnFirstCritical, answer_path, right_answers, wrong_answers
 
 
 @pytest.fixture

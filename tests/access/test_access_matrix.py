@@ -56,7 +56,7 @@ from people.models import OrgUnit, PeopleImport, User
 from scenarios.models import ScenarioPage
 from scenarios.services import answer_remaining
 
-from .helpers import sign_in_with_mfa
+from tests.helpers import sign_in_with_mfa
 
 # Who -------------------------------------------------------------------------------------------
 

@@ -12,8 +12,8 @@ from people.imports import apply as import_people
 from people.models import OrgUnit, User
 from tests.helpers import sign_in_with_mfa
 
-from .helpers import certified
-from .test_people_import import csv, person
+from tests.helpers import certified
+from tests.people.test_people_import import csv, person
 
 TODAY = timezone.localdate()
 

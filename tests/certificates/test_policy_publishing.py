@@ -17,7 +17,7 @@ from learning.models import Enrolment, ReattestationCycle
 from learning.services import open_due_reattestation_cycles
 from tests.helpers import sign_in_with_mfa
 
-from .helpers import attest, certified
+from tests.helpers import attest, certified
 
 EDIT = "/admin/snippets/certificates/policydocument/edit/{}/"
 
