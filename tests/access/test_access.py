@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from access.mfa import SESSION_KEY as MFA_SESSION_KEY
 from access.middleware import LAST_SEEN, SIGNED_IN_AT
 from access.models import AuditEvent
-from tests.helpers import certified, sign_in_with_mfa
 from tests.config.test_settings_and_seed import run_with_settings
+from tests.helpers import certified, sign_in_with_mfa
 
 PASSWORD = "a-long-test-password-2026"
 Action = AuditEvent.Action

@@ -55,7 +55,6 @@ from people.factories import UserFactory
 from people.models import OrgUnit, PeopleImport, User
 from scenarios.models import ScenarioPage
 from scenarios.services import answer_remaining
-
 from tests.helpers import sign_in_with_mfa
 
 # Who -------------------------------------------------------------------------------------------

@@ -13,10 +13,8 @@ from pypdf import PdfReader
 
 from certificates.models import Attestation, Certificate
 from certificates.services import GENESIS_HASH
-from tests.helpers import sign_in_with_mfa
-
 from tests.conftest import LEDGER_TRIGGERS
-from tests.helpers import attest, certified, pass_module
+from tests.helpers import attest, certified, pass_module, sign_in_with_mfa
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@ from django.db import DatabaseError, connection, transaction
 
 from certificates.models import Attestation, Certificate, LedgerAnchor
 from certificates.services import GENESIS_HASH, anchor_ledger
-
 from tests.conftest import LEDGER_TRIGGERS
 from tests.helpers import certified
 

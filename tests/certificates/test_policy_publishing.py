@@ -15,9 +15,7 @@ from certificates.diff import compare, paragraphs, summary
 from certificates.models import Attestation, Certificate, PolicyVersion
 from learning.models import Enrolment, ReattestationCycle
 from learning.services import open_due_reattestation_cycles
-from tests.helpers import sign_in_with_mfa
-
-from tests.helpers import attest, certified
+from tests.helpers import attest, certified, sign_in_with_mfa
 
 EDIT = "/admin/snippets/certificates/policydocument/edit/{}/"
 

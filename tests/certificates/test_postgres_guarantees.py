@@ -15,7 +15,6 @@ from learning.services import attest_to_module, begin_module
 from people.factories import UserFactory
 from scenarios.models import Attempt, Response
 from scenarios.services import AttemptError, record_response, walk
-
 from tests.helpers import answer_path, attestation_form
 
 

@@ -10,9 +10,7 @@ from learning.models import Assignment, Enrolment, Exemption
 from learning.services import enrol_assignment, exempt
 from people.imports import apply as import_people
 from people.models import OrgUnit, User
-from tests.helpers import sign_in_with_mfa
-
-from tests.helpers import certified
+from tests.helpers import certified, sign_in_with_mfa
 from tests.people.test_people_import import csv, person
 
 TODAY = timezone.localdate()

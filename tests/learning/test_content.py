@@ -18,9 +18,7 @@ from people.models import User
 from scenarios.blocks import graph_nodes
 from scenarios.graph import problems
 from scenarios.models import Attempt, ScenarioPage
-from tests.helpers import sign_in_with_mfa
-
-from tests.helpers import WrongOnFirstCritical, answer_every_step, attest
+from tests.helpers import WrongOnFirstCritical, answer_every_step, attest, sign_in_with_mfa
 
 CONTENT = Path(settings.BASE_DIR) / "content" / "contacting-the-public"
 TOPICS = tomllib.loads((CONTENT / "module.toml").read_text())["topics"]

@@ -9,7 +9,6 @@ from learning.models import Enrolment
 from people.factories import UserFactory
 from scenarios.models import Attempt, Response
 from scenarios.services import steps_in_list_order
-
 from tests.helpers import (
     answer_every_step,
     attest,

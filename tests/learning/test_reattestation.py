@@ -9,7 +9,6 @@ from django.utils import timezone
 from certificates.models import Attestation, Certificate, PolicyVersion
 from learning.models import Enrolment
 from learning.services import module_progress
-
 from tests.helpers import attest, attestation_form, certified
 
 

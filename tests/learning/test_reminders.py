@@ -10,7 +10,6 @@ from django.core.management import call_command
 from learning.models import Enrolment, Reminder
 from learning.reminders import kind_due, send_reminders
 from learning.services import exempt
-
 from tests.helpers import certified
 
 DUE = datetime.date(2027, 3, 31)

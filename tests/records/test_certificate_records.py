@@ -24,9 +24,7 @@ from certificates.services import AlreadyRevoked, revoke
 from learning.factories import EnrolmentFactory
 from people.factories import UserFactory
 from people.models import OrgUnit
-from tests.helpers import sign_in_with_mfa
-
-from tests.helpers import certified
+from tests.helpers import certified, sign_in_with_mfa
 
 LOGIN = reverse("account_login")
 REPORT = "/admin/certificates/"

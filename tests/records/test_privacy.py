@@ -23,7 +23,6 @@ from records.privacy import personal_data, remove_old_responses, responses_past_
 from records.transcript import render_transcript, transcript_for
 from scenarios.models import Attempt, Response
 from scenarios.services import record_response, walk
-
 from tests.helpers import WrongOnFirstCritical, answer_path, certified, sign_in_with_mfa
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,9 +6,7 @@ from learning.factories import EnrolmentFactory
 from learning.models import Enrolment
 from people.factories import UserFactory
 from people.models import OrgUnit
-from tests.helpers import sign_in_with_mfa
-
-from tests.helpers import certified
+from tests.helpers import certified, sign_in_with_mfa
 
 
 @pytest.fixture

@@ -18,7 +18,6 @@ from people.factories import UserFactory
 from people.models import User
 from records.transcript import render_transcript, transcript_for
 from scenarios.models import Attempt
-
 from tests.helpers import WrongOnFirstCritical, answer_path, certified
 
 

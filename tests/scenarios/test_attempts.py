@@ -14,7 +14,6 @@ from scenarios.services import (
     record_response,
     steps_in_list_order,
 )
-
 from tests.helpers import WrongOnFirstCritical, answer_path, right_answers, wrong_answers
 
 

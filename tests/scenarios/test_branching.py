@@ -7,7 +7,6 @@ from learning.services import begin_module
 from scenarios.blocks import StepStreamBlock
 from scenarios.models import Attempt, ScenarioPage
 from scenarios.services import record_response, walk
-
 from tests.helpers import BRANCHING_STEPS, choice, make_branching_module
 
 

@@ -3,9 +3,7 @@
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from scenarios.models import ScenarioPage
-from tests.helpers import sign_in_with_mfa
-
-from tests.helpers import choice
+from tests.helpers import choice, sign_in_with_mfa
 
 
 def listblock(items: list[dict]) -> dict:
