@@ -132,11 +132,3 @@ def export(request, what: str, *, rows: int | None = None, **details: Any) -> Au
 def denied(request, what: str, **details: Any) -> AuditEvent:
     """Record that the signed-in (or anonymous) person was refused ``what``."""
     return record(Action.ACCESS_DENIED, request=request, verb=what, details=details)
-
-
-class AuditedExport:
-    """For a Wagtail report view: each CSV or XLSX export is recorded with its filters."""
-
-    def as_spreadsheet(self, queryset, spreadsheet_format):
-        export(self.request, getattr(self, "export_filename", "") or self.__class__.__name__, format=spreadsheet_format)
-        return super().as_spreadsheet(queryset, spreadsheet_format)

@@ -1,9 +1,11 @@
 """Signal receivers that write the audit log and end sessions when an account changes.
 
-Sign-in events come from Django's and allauth's signals, MFA events from allauth.mfa's, and
-every change made through the Wagtail admin (modules, scenarios, policies, assignments,
-exemptions, people, groups, certificate revocations) from Wagtail's own log entries, copied
-here as they are written, because Wagtail's log can be edited and this one cannot.
+Sign-in events come from Django's and allauth's signals, MFA events from allauth.mfa's, each
+download of a report from ``core.export.exported`` (core sits below this app and cannot call
+it), and every change made through the Wagtail admin (modules, scenarios, policies,
+assignments, exemptions, people, groups, certificate revocations) from Wagtail's own log
+entries, copied here as they are written, because Wagtail's log can be edited and this one
+cannot.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from django.core.management import call_command
 from django.db.models.signals import post_migrate, post_save, pre_save
 from django.dispatch import receiver
 from wagtail.models import ModelLogEntry, PageLogEntry
+
+from core.export import exported
 
 from . import audit
 from .mfa import forget_verified, mark_verified
@@ -141,6 +145,11 @@ def end_sessions_on_change(sender, instance, created, raw=False, **kwargs):
         return
     if ended := end_sessions([instance.pk]):
         audit.record(Action.SESSIONS_ENDED, object=instance, details={"why": why, "ended": ended})
+
+
+@receiver(exported)
+def export_downloaded(sender, request, what, format, **kwargs):
+    audit.export(request, what, format=format)
 
 
 @receiver(post_save, sender=PageLogEntry)

@@ -1,20 +1,21 @@
-from django.urls import reverse
+"""The audit log in the Wagtail admin, in the Reports menu for those who may read it."""
+
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
-from . import admin_views
+from core.reports import ReportViewSet
+
+from .admin_views import AuditLogReport
+
+audit_log = ReportViewSet(
+    "audit-log",
+    report=AuditLogReport,
+    url_prefix="audit",
+    menu_label="Audit log",
+    icon="history",
+    menu_order=898,  # just before Wagtail's Workflow tasks (900)
+)
 
 
-@hooks.register("register_admin_urls")
-def register_audit_log_urls():
-    return admin_views.urlpatterns
-
-
-class AuditLogMenuItem(MenuItem):
-    def is_shown(self, request) -> bool:
-        return request.user.has_perm(admin_views.PERMISSION)
-
-
-@hooks.register("register_reports_menu_item")
-def register_audit_log_menu_item():
-    return AuditLogMenuItem("Audit log", reverse("audit_log"), name="audit-log", icon_name="history", order=900)
+@hooks.register("register_admin_viewset")
+def register_audit_log():
+    return audit_log

@@ -34,11 +34,12 @@ import django
 
 django.setup()
 
-import reportlab  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.utils import dateformat, timezone  # noqa: E402
 from throwaway import in_throwaway_database  # noqa: E402
+
+from core.dates import long_date  # noqa: E402
+from core.pdf import BLUE, BOLD, FONT_FILES, REGULAR, TEXT  # noqa: E402
 
 INSTALL = ".venv/bin/python -m pip install -r bench/requirements.txt"
 
@@ -57,7 +58,6 @@ REPORTLAB_RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 WEASYPRINT_RUNS = int(sys.argv[2]) if len(sys.argv) > 2 else 30
 TARGET_REPORTLAB_MS = 15
 TARGET_RATIO = 20
-FONTS = Path(reportlab.__file__).parent / "fonts"
 
 # Positions are those of certificates/pdf.py in millimetres from the page's top-left corner;
 # `top` is a text baseline, so each line is lifted by its ascent (margin-top).
@@ -74,9 +74,9 @@ TEMPLATE = """<!DOCTYPE html>
 @font-face {{ font-family: AttestSans; font-weight: normal; src: url("{regular_font}"); }}
 @font-face {{ font-family: AttestSans; font-weight: bold; src: url("{bold_font}"); }}
 @page {{ size: A4 landscape; margin: 0; }}
-body {{ margin: 0; font-family: AttestSans; font-size: 11pt; color: #0b0c0c; }}
+body {{ margin: 0; font-family: AttestSans; font-size: 11pt; color: {text_colour}; }}
 .frame {{ position: absolute; top: 9mm; right: 9mm; bottom: 9mm; left: 9mm; margin: -1.5pt;
-          border: 3pt solid #1d70b8; }}
+          border: 3pt solid {frame_colour}; }}
 .line {{ position: absolute; left: 18mm; margin: -0.85em 0 0; line-height: 1; white-space: nowrap; }}
 .right {{ left: auto; right: 18mm; text-align: right; font-size: 8pt; }}
 .bold {{ font-weight: bold; }}
@@ -117,6 +117,11 @@ def qr_svg(url: str) -> str:
     return code.svg_inline(omitsize=True, svgclass=None, lineclass=None)
 
 
+def css_colour(colour) -> str:
+    """A reportlab colour as CSS: "#0b0c0c"."""
+    return "#" + colour.hexval().removeprefix("0x")
+
+
 def certificate_html(certificate) -> str:
     from certificates.pdf import verification_url
 
@@ -131,8 +136,8 @@ def certificate_html(certificate) -> str:
         "policy_title": version.document.title,
         "version_label": version.version_label,
         "fingerprint": version.body_sha256[:12],
-        "issued": dateformat.format(timezone.localtime(certificate.issued_at), "j F Y"),
-        "expires": dateformat.format(certificate.expires_on, "j F Y"),
+        "issued": long_date(certificate.issued_at),
+        "expires": long_date(certificate.expires_on),
         "serial": certificate.display_serial,
         "url": url,
     }
@@ -142,8 +147,10 @@ def certificate_html(certificate) -> str:
         **escaped,
         warrant=warrant,
         qr_svg=qr_svg(url),
-        regular_font=(FONTS / "Vera.ttf").as_uri(),
-        bold_font=(FONTS / "VeraBd.ttf").as_uri(),
+        regular_font=FONT_FILES[REGULAR].as_uri(),
+        bold_font=FONT_FILES[BOLD].as_uri(),
+        text_colour=css_colour(TEXT),
+        frame_colour=css_colour(BLUE),
     )
 
 

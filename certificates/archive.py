@@ -3,7 +3,6 @@ is drawn, so memory stays flat however many certificates the archive holds."""
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import zipfile
@@ -11,7 +10,9 @@ from collections.abc import Iterable, Iterator
 
 from django.utils.text import slugify
 
-from .models import Certificate, PolicyVersion, still_binding
+from core.export import CSVWriter
+
+from .models import Certificate, PolicyVersion
 from .pdf import render_pdf
 
 MANIFEST_HEADINGS = [
@@ -57,7 +58,7 @@ class StateCache:
     def state(self, certificate: Certificate) -> str:
         document = certificate.policy_version.document
         if document.pk not in self._binding:
-            self._binding[document.pk] = still_binding(document.versions_in_force())
+            self._binding[document.pk] = document.binding_versions()
         return certificate.state_given(self._binding[document.pk])
 
     def annotate(self, certificates) -> list[Certificate]:
@@ -73,11 +74,12 @@ def file_name(certificate: Certificate) -> str:
 
 
 def stream_zip(certificates: Iterable[Certificate]) -> Iterator[bytes]:
-    """The certificates' PDFs and a manifest.csv listing them, as ZIP bytes in pieces."""
+    """The certificates' PDFs and a manifest.csv listing them, as ZIP bytes in pieces. The
+    manifest is written formula-safe (``core.export``): names come from the HR file, unchecked."""
     sink = _Chunks()
     states = StateCache()
     manifest = io.StringIO()
-    rows = csv.writer(manifest)
+    rows = CSVWriter(manifest)
     rows.writerow(MANIFEST_HEADINGS)
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for certificate in certificates:

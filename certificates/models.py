@@ -31,11 +31,6 @@ def body_hash(body: str) -> str:
     return hashlib.sha256(normalised.encode("utf-8")).hexdigest()
 
 
-def in_force(versions: models.QuerySet) -> models.QuerySet:
-    """The versions that have taken effect, newest first: the first is the version in force."""
-    return versions.filter(effective_date__lte=timezone.localdate()).order_by("-effective_date", "-pk")
-
-
 # Sent once for each policy version a publish stores, with ``version``.
 policy_version_published = Signal()
 
@@ -112,13 +107,18 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
     def __str__(self) -> str:
         return self.title
 
-    def current_version(self) -> PolicyVersion | None:
-        """The version in force today: the latest that has taken effect."""
-        return in_force(self.versions.all()).first()
+    def current_version(self, on: datetime.date | None = None) -> PolicyVersion | None:
+        """The version in force on ``on`` (default today): the latest that has taken effect."""
+        return self.versions.in_force(on=on).first()
 
-    def versions_in_force(self) -> list[PolicyVersion]:
-        """Every version that has taken effect, newest first."""
-        return list(in_force(self.versions.all()))
+    def versions_in_force(self, on: datetime.date | None = None) -> list[PolicyVersion]:
+        """Every version that has taken effect by ``on`` (default today), newest first."""
+        return list(self.versions.in_force(on=on))
+
+    def binding_versions(self, on: datetime.date | None = None) -> list[PolicyVersion]:
+        """The versions an attestation to which still counts on ``on`` (default today), newest
+        first: the first is the version in force. See ``still_binding``."""
+        return still_binding(self.versions_in_force(on=on))
 
     def latest_version(self) -> PolicyVersion | None:
         """The version stored last, whether or not it has taken effect."""
@@ -176,13 +176,29 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
 def still_binding(versions_newest_first: list[PolicyVersion]) -> list[PolicyVersion]:
     """The versions an attestation to which still counts: the version in force and the ones
     before it back to the last material change. A minor change asks nobody to attest again;
-    a material one makes every earlier attestation out of date."""
+    a material one makes every earlier attestation out of date. ``versions_newest_first`` are
+    one policy's versions in force on a day (``PolicyVersion.objects.in_force(on=day)``)."""
     binding = []
     for version in versions_newest_first:
         binding.append(version)
         if version.material:
             break
     return binding
+
+
+class PolicyVersionQuerySet(models.QuerySet):
+    def in_force(self, on: datetime.date | None = None) -> PolicyVersionQuerySet:
+        """The versions that have taken effect by ``on`` (default today), newest first: the
+        first of a policy's is its version in force that day."""
+        return self.filter(effective_date__lte=on or timezone.localdate()).order_by("-effective_date", "-pk")
+
+    def binding_by_policy(self, on: datetime.date | None = None) -> dict[int, list[PolicyVersion]]:
+        """Each policy's versions still binding on ``on`` (``still_binding``), keyed by policy
+        document id, in one query: for a page that reads many policies' certificates."""
+        in_force: dict[int, list[PolicyVersion]] = {}
+        for version in self.in_force(on=on):
+            in_force.setdefault(version.document_id, []).append(version)
+        return {document_id: still_binding(versions) for document_id, versions in in_force.items()}
 
 
 class PolicyVersion(models.Model):
@@ -210,6 +226,8 @@ class PolicyVersion(models.Model):
         related_name="+",
         help_text="The published revision of the policy this version was stored from: who drafted and approved it.",
     )
+
+    objects = PolicyVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["effective_date", "pk"]
@@ -381,16 +399,27 @@ class Certificate(models.Model):
 
     @property
     def current_state(self) -> str:
-        """valid, expired, superseded or revoked, as a verifier should read it today. A
-        certificate is superseded once a material change to its policy takes effect."""
-        return self.state_given(still_binding(self.policy_version.document.versions_in_force()))
+        """The state today, as a verifier should read it (``state_on``)."""
+        return self.state_on()
 
-    def state_given(self, binding: list[PolicyVersion]) -> str:
-        """The state today, given the versions of its policy still binding (``still_binding``),
-        which a caller listing many certificates of one policy looks up once."""
-        if self.status != self.Status.VALID:
-            return self.status
-        if self.expires_on < timezone.localdate():
+    def state_on(self, day: datetime.date | None = None) -> str:
+        """valid, expired, superseded or revoked on ``day`` (default today), a day on or after
+        its issue. Revoked from the day it was revoked; expired after its expiry date; superseded
+        once a material change to its policy has taken effect (or when marked so); otherwise
+        valid."""
+        return self.state_given(self.policy_version.document.binding_versions(on=day), on=day)
+
+    def state_given(self, binding: list[PolicyVersion], on: datetime.date | None = None) -> str:
+        """As ``state_on(on)``, given its policy's versions binding that day
+        (``document.binding_versions(on)``), which a caller listing many certificates of one
+        policy looks up once."""
+        day = on or timezone.localdate()
+        if self.status == self.Status.REVOKED:
+            if self.revoked_at is None or timezone.localdate(self.revoked_at) <= day:
+                return self.Status.REVOKED
+        elif self.status != self.Status.VALID:
+            return self.status  # marked superseded on the record itself: it has no date
+        if self.expires_on < day:
             return "expired"
         if self.policy_version_id not in {version.pk for version in binding}:
             return self.Status.SUPERSEDED

@@ -1,36 +1,25 @@
 """The certificate as a PDF, drawn with reportlab.
 
-The font (Bitstream Vera, shipped with reportlab) is embedded so the PDF renders the same
-everywhere; the QR code carries the public verification URL.
+Font, colours, margin and document properties are the service's own (``core.pdf``); the QR
+code carries the public verification URL.
 """
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
-import reportlab
 from django.conf import settings
 from django.urls import reverse
-from django.utils import dateformat, timezone
 from reportlab.graphics.barcode.qrencoder import QRCode, QRErrorCorrectLevel
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from core.dates import long_date
+from core.pdf import BLUE, BOLD, PAGE_MARGIN, REGULAR, TEXT, new_canvas
+
 from .models import Certificate
-
-_FONTS = Path(reportlab.__file__).parent / "fonts"
-REGULAR, BOLD = "AttestSans", "AttestSans-Bold"
-
-
-def register_fonts() -> None:
-    if REGULAR not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(REGULAR, str(_FONTS / "Vera.ttf")))
-        pdfmetrics.registerFont(TTFont(BOLD, str(_FONTS / "VeraBd.ttf")))
 
 
 def verification_url(certificate: Certificate) -> str:
@@ -76,74 +65,71 @@ def draw_qr_code(canvas: Canvas, text: str, x: float, y: float, size: float) -> 
 
 def render_pdf(certificate: Certificate) -> bytes:
     """The certificate as PDF bytes."""
-    register_fonts()
     buffer = io.BytesIO()
     width, height = landscape(A4)
-    canvas = Canvas(
-        buffer, pagesize=(width, height), lang="en-GB", pageCompression=1, initialFontName=REGULAR, initialFontSize=11
+    canvas = new_canvas(
+        buffer,
+        (width, height),
+        title=f"Certificate of completion: {certificate.module_title}",
+        subject=(
+            f"{certificate.holder_name} completed {certificate.module_title} and attested to "
+            f"{certificate.policy_version}. Serial {certificate.display_serial}."
+        ),
+        keywords=["certificate", "training", "attestation", certificate.display_serial],
+        font_size=11,
     )
-    title = f"Certificate of completion: {certificate.module_title}"
-    canvas.setTitle(title)
-    canvas.setAuthor(settings.FORCE_NAME)
-    canvas.setSubject(
-        f"{certificate.holder_name} completed {certificate.module_title} and attested to "
-        f"{certificate.policy_version}. Serial {certificate.display_serial}."
-    )
-    canvas.setCreator("Attest")
-    canvas.setKeywords(["certificate", "training", "attestation", certificate.display_serial])
 
-    margin = 18 * mm
-    canvas.setStrokeColor(colors.HexColor("#1d70b8"))
+    canvas.setStrokeColor(BLUE)
     canvas.setLineWidth(3)
-    canvas.rect(margin / 2, margin / 2, width - margin, height - margin)
+    canvas.rect(PAGE_MARGIN / 2, PAGE_MARGIN / 2, width - PAGE_MARGIN, height - PAGE_MARGIN)
 
-    canvas.setFillColor(colors.HexColor("#0b0c0c"))
+    canvas.setFillColor(TEXT)
     canvas.setFont(BOLD, 16)
-    canvas.drawString(margin, height - margin - 6 * mm, settings.FORCE_NAME)
+    canvas.drawString(PAGE_MARGIN, height - PAGE_MARGIN - 6 * mm, settings.FORCE_NAME)
     canvas.setFont(REGULAR, 11)
-    canvas.drawString(margin, height - margin - 12 * mm, "Training and policy attestation")
+    canvas.drawString(PAGE_MARGIN, height - PAGE_MARGIN - 12 * mm, "Training and policy attestation")
 
     canvas.setFont(BOLD, 28)
-    canvas.drawString(margin, height - 62 * mm, "Certificate of completion")
+    canvas.drawString(PAGE_MARGIN, height - 62 * mm, "Certificate of completion")
     canvas.setFont(REGULAR, 13)
-    canvas.drawString(margin, height - 74 * mm, "This is to certify that")
+    canvas.drawString(PAGE_MARGIN, height - 74 * mm, "This is to certify that")
     canvas.setFont(BOLD, 22)
-    canvas.drawString(margin, height - 86 * mm, certificate.holder_name)
+    canvas.drawString(PAGE_MARGIN, height - 86 * mm, certificate.holder_name)
     canvas.setFont(REGULAR, 12)
     if certificate.warrant_number:
-        canvas.drawString(margin, height - 94 * mm, f"Warrant or staff number {certificate.warrant_number}")
+        canvas.drawString(PAGE_MARGIN, height - 94 * mm, f"Warrant or staff number {certificate.warrant_number}")
     canvas.setFont(REGULAR, 13)
-    canvas.drawString(margin, height - 106 * mm, "completed the training module")
+    canvas.drawString(PAGE_MARGIN, height - 106 * mm, "completed the training module")
     canvas.setFont(BOLD, 16)
-    canvas.drawString(margin, height - 116 * mm, certificate.module_title)
+    canvas.drawString(PAGE_MARGIN, height - 116 * mm, certificate.module_title)
     canvas.setFont(REGULAR, 12)
     version = certificate.policy_version
     canvas.drawString(
-        margin,
+        PAGE_MARGIN,
         height - 128 * mm,
         f"and attested to {version.document.title}, version {version.version_label} "
         f"(text fingerprint {version.body_sha256[:12]}).",
     )
 
     rows = [
-        ("Issued", dateformat.format(timezone.localtime(certificate.issued_at), "j F Y")),
-        ("Expires", dateformat.format(certificate.expires_on, "j F Y")),
+        ("Issued", long_date(certificate.issued_at)),
+        ("Expires", long_date(certificate.expires_on)),
         ("Serial", certificate.display_serial),
     ]
     y = 42 * mm
     for label, value in rows:
         canvas.setFont(REGULAR, 11)
-        canvas.drawString(margin, y, label)
+        canvas.drawString(PAGE_MARGIN, y, label)
         canvas.setFont(BOLD, 11)
-        canvas.drawString(margin + 24 * mm, y, value)
+        canvas.drawString(PAGE_MARGIN + 24 * mm, y, value)
         y -= 7 * mm
 
     url = verification_url(certificate)
     size = 42 * mm
-    draw_qr_code(canvas, url, width - margin - size, 24 * mm, size)
+    draw_qr_code(canvas, url, width - PAGE_MARGIN - size, 24 * mm, size)
     canvas.setFont(REGULAR, 8)
-    canvas.drawRightString(width - margin, 20 * mm, "Check this certificate at")
-    canvas.drawRightString(width - margin, 16 * mm, url)
+    canvas.drawRightString(width - PAGE_MARGIN, 20 * mm, "Check this certificate at")
+    canvas.drawRightString(width - PAGE_MARGIN, 16 * mm, url)
 
     canvas.showPage()
     canvas.save()

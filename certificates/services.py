@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime
 import uuid
 from dataclasses import dataclass
 
@@ -14,6 +12,7 @@ from django.utils import timezone
 from wagtail.log_actions import log
 
 from access.network import normalised_ip
+from core.dates import add_months
 
 from .models import Attestation, Certificate, LedgerAnchor, PolicyDocument, PolicyVersion, policy_version_published
 from .serials import new_serial
@@ -97,13 +96,6 @@ def _lock_ledger() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
-
-
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later, or the month's last day if it is shorter."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 @transaction.atomic

@@ -15,8 +15,8 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from certificates.models import Attestation, Certificate, PolicyVersion, still_binding
-from people.models import User
+from certificates.models import Attestation, Certificate, PolicyVersion
+from people.models import OrgUnit, User
 from scenarios.models import Attempt
 
 from .pages import LoginRequiredPageMixin
@@ -176,10 +176,7 @@ class Assignment(models.Model):
         if not (self.everyone or units or lines(self.ranks) or lines(self.roles)):
             return people.none()  # nobody chosen
         if units:
-            within = models.Q()
-            for unit in units:
-                within |= models.Q(org_unit__path__startswith=unit.path)
-            people = people.filter(within)
+            people = people.within(*units)
         if lines(self.ranks):
             people = people.filter(rank__in=lines(self.ranks))
         if lines(self.roles):
@@ -215,9 +212,17 @@ class Exemption(models.Model):
 
 
 class EnrolmentQuerySet(models.QuerySet):
-    def overdue(self, today: datetime.date | None = None):
-        today = today or timezone.localdate()
-        return self.filter(due_date__lt=today).exclude(status__in=[Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT])
+    def open(self) -> EnrolmentQuerySet:
+        """Still to do: neither complete nor exempt (``Enrolment.open_q``)."""
+        return self.filter(Enrolment.open_q())
+
+    def overdue(self, on: datetime.date | None = None) -> EnrolmentQuerySet:
+        """Open and past the due date on ``on`` (``Enrolment.overdue_q``)."""
+        return self.filter(Enrolment.overdue_q(on=on))
+
+    def within(self, *units) -> EnrolmentQuerySet:
+        """The enrolments of people in any of ``units`` or a unit below one of them."""
+        return self.filter(OrgUnit.within_q(*units, field="user__org_unit"))
 
     def for_user(self, user):
         return self.filter(user=user)
@@ -238,6 +243,9 @@ class Enrolment(models.Model):
         PASSED = "passed", "Passed: attestation needed"
         COMPLETE = "complete", "Complete"
         EXEMPT = "exempt", "Exempt"
+
+    # An enrolment in either status asks nothing more of its person.
+    CLOSED = (Status.COMPLETE, Status.EXEMPT)
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="enrolments")
     module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="enrolments")
@@ -262,9 +270,29 @@ class Enrolment(models.Model):
     def __str__(self) -> str:
         return f"{self.user} on {self.module.title} (cycle {self.cycle})"
 
+    # The domain's rules for an enrolment, written once: as conditions for queries (reports,
+    # counts, reminders) and, beside each, the same rule for an enrolment in hand (pages).
+
+    @staticmethod
+    def open_q() -> models.Q:
+        """Still to do: neither complete nor exempt."""
+        return ~models.Q(status__in=Enrolment.CLOSED)
+
+    @staticmethod
+    def overdue_q(on: datetime.date | None = None) -> models.Q:
+        """Open, and due before ``on`` (default today): due today is not yet overdue."""
+        return models.Q(due_date__lt=on or timezone.localdate()) & Enrolment.open_q()
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in self.CLOSED
+
+    def is_overdue_on(self, day: datetime.date) -> bool:
+        return self.is_open and self.due_date < day
+
     @property
     def is_overdue(self) -> bool:
-        return self.status not in (self.Status.COMPLETE, self.Status.EXEMPT) and self.due_date < timezone.localdate()
+        return self.is_overdue_on(timezone.localdate())
 
 
 class ReattestationCycle(models.Model):
@@ -347,21 +375,21 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
         else []
     )
     enrolment = current_enrolment(user, module) if user.is_authenticated else None
-    versions = module.policy_document.versions_in_force() if module.policy_document_id else []
+    binding = module.policy_document.binding_versions() if module.policy_document_id else []
     own = (
         list(Attestation.objects.filter(user=user, policy_version__document_id=module.policy_document_id))
-        if versions and user.is_authenticated
+        if binding and user.is_authenticated
         else []
     )
-    binding = {version.pk for version in still_binding(versions)}
-    attestation = max((row for row in own if row.policy_version_id in binding), key=_pk, default=None)
+    binding_ids = {version.pk for version in binding}
+    attestation = max((row for row in own if row.policy_version_id in binding_ids), key=_pk, default=None)
     certificate = Certificate.objects.filter(attestation=attestation).first() if attestation else None
     return ModuleProgress(
         enrolment=enrolment,
         attempt_in_progress=next((a for a in attempts if not a.is_finished), None),
         last_finished=next((a for a in attempts if a.is_finished), None),
         passed_attempt=next((a for a in attempts if a.passed), None),
-        policy_version=versions[0] if versions else None,
+        policy_version=binding[0] if binding else None,  # the version in force
         attestation=attestation,
         certificate=certificate,
         attempts_made=len(attempts),

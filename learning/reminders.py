@@ -56,7 +56,7 @@ def open_enrolments(today: datetime.date):
     """Enrolments still to do, due within the reminder window or overdue, of active people."""
     return (
         Enrolment.objects.current()
-        .exclude(status__in=[Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT])
+        .open()
         .filter(user__is_active=True, due_date__lte=today + datetime.timedelta(days=BEFORE[0]))
         .select_related("user", "module")
         .order_by("due_date", "pk")

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from certificates.models import Attestation, Certificate, PolicyVersion, in_force, still_binding
-from certificates.services import AlreadyAttested, Context, add_months, attest, issue_certificate
+from certificates.models import Attestation, Certificate, PolicyVersion
+from certificates.services import AlreadyAttested, Context, attest, issue_certificate
+from core.dates import add_months
 from scenarios.models import Attempt
 from scenarios.services import start_attempt
 
@@ -53,9 +54,7 @@ def reattestations_due(user, enrolments) -> dict[int, PolicyVersion]:
     if not candidates:
         return {}
     documents = {e.module.policy_document_id for e in candidates}
-    by_document: dict[int, list[PolicyVersion]] = {}
-    for version in in_force(PolicyVersion.objects.filter(document_id__in=documents)):
-        by_document.setdefault(version.document_id, []).append(version)
+    binding = PolicyVersion.objects.filter(document_id__in=documents).binding_by_policy()
     attested: dict[int, set[int]] = {}
     for version_id, document_id in Attestation.objects.filter(
         user=user, policy_version__document_id__in=documents
@@ -63,10 +62,10 @@ def reattestations_due(user, enrolments) -> dict[int, PolicyVersion]:
         attested.setdefault(document_id, set()).add(version_id)
     due = {}
     for enrolment in candidates:
-        versions = by_document.get(enrolment.module.policy_document_id, [])
+        versions = binding.get(enrolment.module.policy_document_id, [])
         own = attested.get(enrolment.module.policy_document_id, set())
-        if versions and own and not own & {version.pk for version in still_binding(versions)}:
-            due[enrolment.pk] = versions[0]
+        if versions and own and not own & {version.pk for version in versions}:
+            due[enrolment.pk] = versions[0]  # the version in force
     return due
 
 
@@ -189,9 +188,9 @@ def enrol_assignment(assignment: Assignment) -> int:
         ignore_conflicts=True,
     )
     if assignment.due_date is not None:  # the first cycle follows a moved date; later cycles have their own
-        Enrolment.objects.filter(assignment=assignment, cycle=1).exclude(
-            status__in=[Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT]
-        ).exclude(due_date=assignment.due_date).update(due_date=assignment.due_date)
+        Enrolment.objects.filter(assignment=assignment, cycle=1).open().exclude(due_date=assignment.due_date).update(
+            due_date=assignment.due_date
+        )
     return len(created) + _open_recurrences(assignment)
 
 
@@ -262,11 +261,11 @@ def open_reattestation_cycle(version: PolicyVersion) -> ReattestationCycle | Non
     version has replaced. Opening a cycle twice does nothing."""
     today = timezone.localdate()
     first = not PolicyVersion.objects.filter(document_id=version.document_id, pk__lt=version.pk).exists()
-    if not version.material or first or version.effective_date > today:
+    if not version.material or first:
         return None
-    binding = still_binding(version.document.versions_in_force())
+    binding = version.document.binding_versions(on=today)
     if version not in binding:
-        return None  # a later material version has replaced it: that one's cycle is the one to open
+        return None  # not in force yet, or a later material version has replaced it (its cycle is the one to open)
     start = max(version.effective_date, today)
     cycle, created = ReattestationCycle.objects.get_or_create(
         policy_version=version,
@@ -309,7 +308,9 @@ def open_reattestation_cycle(version: PolicyVersion) -> ReattestationCycle | Non
 def open_due_reattestation_cycles() -> list[ReattestationCycle]:
     """Open the cycle of every material version that has taken effect without one yet: a
     version published to take effect on a later day opens its cycle on that day."""
-    waiting = PolicyVersion.objects.filter(
-        material=True, effective_date__lte=timezone.localdate(), reattestation_cycle__isnull=True
-    ).order_by("effective_date", "pk")
+    waiting = (
+        PolicyVersion.objects.in_force()
+        .filter(material=True, reattestation_cycle__isnull=True)
+        .order_by("effective_date", "pk")
+    )
     return [cycle for version in waiting if (cycle := open_reattestation_cycle(version))]

@@ -32,9 +32,9 @@ def dashboard(request):
         Enrolment.objects.for_user(request.user)
         .current()
         .select_related("module")
-        # Work still to do first, soonest due first; completed modules last.
+        # Work still to do first, soonest due first; completed (and exempt) modules last.
         .order_by(
-            Case(When(status=Enrolment.Status.COMPLETE, then=Value(1)), default=Value(0)),
+            Case(When(Enrolment.open_q(), then=Value(0)), default=Value(1)),
             "due_date",
             "module__title",
         )

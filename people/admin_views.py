@@ -9,10 +9,9 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-from wagtail.admin.menu import MenuItem
 
 from access import audit
 
@@ -108,17 +107,9 @@ def apply(request, pk: int):
     return redirect("people_import_report", record.pk)
 
 
+# Under admin/people/import/ (``people/wagtail_hooks.py``).
 urlpatterns = [
-    path("people/import/", upload, name="people_import"),
-    path("people/import/<int:pk>/", report, name="people_import_report"),
-    path("people/import/<int:pk>/apply/", apply, name="people_import_apply"),
+    path("", upload, name="people_import"),
+    path("<int:pk>/", report, name="people_import_report"),
+    path("<int:pk>/apply/", apply, name="people_import_apply"),
 ]
-
-
-class ImportMenuItem(MenuItem):
-    def is_shown(self, request) -> bool:
-        return request.user.has_perm(PERMISSION)
-
-
-def menu_item() -> MenuItem:
-    return ImportMenuItem("Import people", reverse("people_import"), name="import-people", icon_name="group", order=320)

@@ -139,8 +139,7 @@ def unit_paths() -> dict[str, int]:
     """Every org unit's path of codes from the top (``met/frontline/...``) to its id, in one query."""
     units = list(OrgUnit.objects.order_by("path").values_list("pk", "path", "code"))
     code_at = {path: code for _, path, code in units}
-    step = OrgUnit.steplen
-    return {"/".join(code_at[path[:end]] for end in range(step, len(path) + 1, step)): pk for pk, path, _ in units}
+    return {"/".join(code_at[above] for above in OrgUnit.path_and_above(path)): pk for pk, path, _ in units}
 
 
 def check(data: bytes) -> Report:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
 from treebeard.mp_tree import MP_Node
@@ -12,8 +16,10 @@ from treebeard.mp_tree import MP_Node
 class OrgUnit(MP_Node):
     """A unit of the force: the force, a business group, a command unit, a team.
 
-    A materialised-path tree, so "this unit and everything below it" is one indexed
-    prefix query (``OrgUnit.get_tree(unit)``), which the completion reports roll up on.
+    A materialised-path tree: a unit's path begins with the path of every unit above it, so
+    "within this unit" (the unit and everything below it) is one indexed prefix query. That
+    rule is written here once, as ``within_q`` for queries and ``contains`` for a unit in hand;
+    ``User.objects.within(unit)`` and ``Enrolment.objects.within(unit)`` are built on it.
     """
 
     name = models.CharField(max_length=200)
@@ -24,6 +30,40 @@ class OrgUnit(MP_Node):
 
     def __str__(self) -> str:
         return self.name
+
+    def contains(self, other: OrgUnit) -> bool:
+        """Whether ``other`` is this unit or a unit below it."""
+        return other.path.startswith(self.path)
+
+    @staticmethod
+    def within_q(*units: OrgUnit, field: str = "org_unit") -> models.Q:
+        """The rows whose org unit is one of ``units`` or a unit below one of them.
+
+        ``field`` is the lookup from the rows to their org unit: ``"org_unit"`` for people,
+        ``"user__org_unit"`` for a person's records, ``""`` for org units themselves. No units:
+        no rows.
+        """
+        lookup = f"{field}__path__startswith" if field else "path__startswith"
+        if not units:
+            return models.Q(pk__in=[])
+        # Each unit's condition alone, OR-ed: every branch names the same join, so it stays inner.
+        return functools.reduce(operator.or_, (models.Q(**{lookup: unit.path}) for unit in units))
+
+    @classmethod
+    def path_and_above(cls, path: str) -> list[str]:
+        """The paths of the unit at ``path`` and of each unit above it, the top first: the
+        units that contain it."""
+        return [path[:end] for end in range(cls.steplen, len(path) + 1, cls.steplen)]
+
+
+class UserQuerySet(models.QuerySet):
+    def within(self, *units: OrgUnit) -> UserQuerySet:
+        """The people in any of ``units`` or a unit below one of them."""
+        return self.filter(OrgUnit.within_q(*units))
+
+
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):
+    """Django's user manager (``create_user``, ``create_superuser``...) with the people filters."""
 
 
 class User(AbstractUser):
@@ -48,6 +88,8 @@ class User(AbstractUser):
     joined_on = models.DateField(
         null=True, blank=True, help_text="When the person first came in from the HR system (or was added)."
     )
+
+    objects = UserManager()
 
     REQUIRED_FIELDS = ["email"]
 

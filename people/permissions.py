@@ -25,7 +25,7 @@ def manages(viewer, person) -> bool:
     """Whether ``viewer`` is a line manager whose org unit contains ``person``'s."""
     if not (viewer.org_unit_id and person.org_unit_id and viewer.has_perm("people.view_team")):
         return False
-    return person.org_unit.path.startswith(viewer.org_unit.path)
+    return viewer.org_unit.contains(person.org_unit)
 
 
 class TrainingRecordBackend(BaseBackend):

@@ -1,15 +1,23 @@
-"""People in the Wagtail admin: the HR import."""
+"""People in the Wagtail admin: the HR import, in the main menu for those who may run it."""
 
 from wagtail import hooks
 
+from core.reports import AdminViewSet
+
 from . import admin_views
 
+people_import = AdminViewSet(
+    "import-people",
+    url_prefix="people/import",
+    urlpatterns=admin_views.urlpatterns,
+    permission=admin_views.PERMISSION,
+    add_to_admin_menu=True,
+    menu_label="Import people",
+    icon="group",
+    menu_order=320,
+)
 
-@hooks.register("register_admin_urls")
-def register_people_admin_urls():
-    return admin_views.urlpatterns
 
-
-@hooks.register("register_admin_menu_item")
-def register_import_menu_item():
-    return admin_views.menu_item()
+@hooks.register("register_admin_viewset")
+def register_people_import():
+    return people_import

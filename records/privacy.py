@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from access.audit import Action, record
 from access.models import AuditEvent
-from certificates.models import Attestation, Certificate, PolicyVersion, still_binding
+from certificates.models import Attestation, Certificate, PolicyVersion
 from certificates.serials import grouped
-from certificates.services import add_months
+from core.dates import add_months
 from learning.models import Enrolment, Exemption, Reminder
 from people.models import User
 from scenarios.models import Attempt, Response, ScenarioPage
@@ -229,13 +229,12 @@ def _attestations(person: User, module_titles: dict[int, str]) -> list[dict[str,
 
 
 def _certificates(person: User) -> list[dict[str, Any]]:
-    certificates = (
-        Certificate.objects.filter(user=person)
-        .select_related("policy_version__document")
-        .prefetch_related("policy_version__document__versions")
-        .order_by("issued_at", "pk")
+    certificates = list(
+        Certificate.objects.filter(user=person).select_related("policy_version__document").order_by("issued_at", "pk")
     )
-    today = timezone.localdate()
+    documents = {certificate.policy_version.document_id for certificate in certificates}
+    # Each policy's binding versions in one query, not one per certificate.
+    binding = PolicyVersion.objects.filter(document_id__in=documents).binding_by_policy() if documents else {}
     return [
         {
             "serial": certificate.display_serial,
@@ -247,19 +246,12 @@ def _certificates(person: User) -> list[dict[str, Any]]:
             "issued_at": _utc(certificate.issued_at),
             "expires_on": _day(certificate.expires_on),
             "status": certificate.get_status_display(),
-            "state_today": certificate.state_given(_binding(certificate.policy_version.document.versions.all(), today)),
+            "state_today": certificate.state_given(binding.get(certificate.policy_version.document_id, [])),
             "revoked_at": _utc(certificate.revoked_at),
             "revoked_reason": certificate.revoked_reason or None,
         }
         for certificate in certificates
     ]
-
-
-def _binding(versions, today: datetime.date) -> list[PolicyVersion]:
-    """As ``still_binding(in_force(...))``, from versions already fetched rather than a query each."""
-    taken_effect = [version for version in versions if version.effective_date <= today]
-    taken_effect.sort(key=lambda version: (version.effective_date, version.pk), reverse=True)
-    return still_binding(taken_effect)
 
 
 def _reminders(person: User) -> list[dict[str, Any]]:

@@ -7,32 +7,26 @@ Python, over the few hundred units (one more query). So the number of queries is
 ten people or fifty thousand. The people list and every export read rows in chunks, so an export
 of the whole force streams without holding it in memory.
 
-Seen by holders of ``learning.view_reports`` (the Reporting and HR groups).
+Each report is a ``core.reports.AdminReport`` (one permission check, formula-safe and audited
+exports), seen by holders of ``learning.view_reports`` (the Reporting and HR groups);
+``records/wagtail_hooks.py`` puts them in the Reports menu.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import tempfile
 from dataclasses import dataclass, field
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Q, QuerySet
-from django.http import FileResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.paginator import WagtailPaginator
-from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 
-from access import audit
-from access.audit import AuditedExport
-from core.export import csv_cell
+from core.numbers import percent
+from core.reports import AdminReport
 from learning.models import Enrolment, ModulePage
 from people.filters import OrgUnitFilter
 from people.models import OrgUnit, User
@@ -50,12 +44,11 @@ STATUS_CHOICES = [
 
 def status_q(status: str, today: datetime.date) -> Q:
     """The enrolments in one of the reports' statuses."""
-    closed = [Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT]
     return {
         "complete": Q(status=Enrolment.Status.COMPLETE),
         "in_progress": Q(status__in=[Enrolment.Status.IN_PROGRESS, Enrolment.Status.PASSED]),
         "not_started": Q(status=Enrolment.Status.NOT_STARTED),
-        "overdue": Q(due_date__lt=today) & ~Q(status__in=closed),
+        "overdue": Enrolment.overdue_q(on=today),
         "exempt": Q(status=Enrolment.Status.EXEMPT),
     }[status]
 
@@ -87,8 +80,7 @@ class Row:
     @property
     def completion_percent(self) -> int:
         """Complete as a share of those who must do it (the assigned, less the exempt), halves up."""
-        required = self.assigned - self.exempt
-        return (200 * self.complete + required) // (2 * required) if required else 0
+        return percent(self.complete, self.assigned - self.exempt)
 
     def add(self, numbers: dict) -> None:
         for column in COLUMNS:
@@ -105,20 +97,19 @@ def rows_by_unit(enrolments: QuerySet[Enrolment], within: OrgUnit | None = None)
     today = timezone.localdate()
     units = OrgUnit.objects.order_by("path")
     if within is not None:
-        units = units.filter(path__startswith=within.path)
+        units = units.filter(OrgUnit.within_q(within, field=""))
     rows = {
         unit.path: Row(label=unit.name, key=unit.pk, depth=unit.depth, link=f"?org_unit={unit.pk}") for unit in units
     }
     path_of = {row.key: unit_path for unit_path, row in rows.items()}
     grouped = enrolments.order_by().values("user__org_unit_id").annotate(**counts(today))
-    step = OrgUnit.steplen
     for numbers in grouped:
         unit_path = path_of.get(numbers["user__org_unit_id"])
         if unit_path is None:
             continue  # people with no unit, or outside ``within``
-        for end in range(step, len(unit_path) + 1, step):  # the unit and each unit above it
-            if unit_path[:end] in rows:
-                rows[unit_path[:end]].add(numbers)
+        for containing in OrgUnit.path_and_above(unit_path):  # the units it is within
+            if containing in rows:
+                rows[containing].add(numbers)
     return list(rows.values())
 
 
@@ -161,7 +152,7 @@ class EnrolmentFilterSet(WagtailFilterSet):
         fields: list[str] = []
 
     def filter_org_unit(self, queryset, name, value):
-        return queryset.filter(user__org_unit__path__startswith=value.path)
+        return queryset.within(value)
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status_q(value, timezone.localdate()))
@@ -172,37 +163,10 @@ class RowPaginator(WagtailPaginator):
     verbose_name_plural = "rows"
 
 
-class PermissionRequired:
-    """A report only holders of ``permission`` may open (or export)."""
-
-    permission = PERMISSION
-
-    def dispatch(self, request, *args, **kwargs):
-        if not request.user.has_perm(self.permission):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-
-class SafeExport:
-    """An export never ignores a filter it cannot read (the page shows what is wrong instead)
-    and never writes a cell a spreadsheet would run as a formula."""
-
-    def filters_valid(self) -> bool:
-        return self.filters is None or self.filters.is_valid()
-
-    def get(self, request, *args, **kwargs):
-        if self.is_export and not self.filters_valid():
-            self.is_export = False
-        return super().get(request, *args, **kwargs)
-
-    def preprocess_field_value(self, field, value, export_format):
-        value = super().preprocess_field_value(field, value, export_format)
-        return csv_cell(value) if export_format == self.FORMAT_CSV else value
-
-
-class CompletionReport(PermissionRequired, SafeExport, AuditedExport, ReportView):
+class CompletionReport(AdminReport):
     """The shared shape of the three completion reports: rows of counts, filtered enrolments."""
 
+    permission = PERMISSION
     header_icon = "table"
     template_name = "records/admin/completion.html"
     results_template_name = "records/admin/completion_results.html"
@@ -283,10 +247,11 @@ class PeoplePaginator(WagtailPaginator):
     verbose_name_plural = "people"
 
 
-class PeopleReport(PermissionRequired, SafeExport, ReportView):
+class PeopleReport(AdminReport):
     """The people behind the numbers: each enrolment (latest cycle) with its person and status.
     Drill down from a unit; filter to the overdue for the chasing list."""
 
+    permission = PERMISSION
     page_title = "People and their training"
     header_icon = "group"
     template_name = "records/admin/people_report.html"
@@ -333,91 +298,10 @@ class PeopleReport(PermissionRequired, SafeExport, ReportView):
             .order_by("due_date", "user__last_name", "user__first_name", "pk")
         )
 
-    def get(self, request, *args, **kwargs):
-        if self.is_export and self.filters_valid():  # straight to the rows: no page, no count, no memory
-            return self.as_spreadsheet(self.filter_queryset(self.get_queryset()), request.GET.get("export"))
-        return super().get(request, *args, **kwargs)
-
-    def as_spreadsheet(self, queryset, spreadsheet_format):
-        audit.export(self.request, self.export_filename, format=spreadsheet_format)
-        # Plain rows read in chunks: the whole force streams out without being held in memory.
-        rows = queryset.values(
+    def export_queryset(self):
+        # Plain rows, not model instances (read in chunks by the export): the whole force
+        # streams out without being held in memory.
+        return self.filter_queryset(self.get_queryset()).values(
             *[name for name in self.list_export if name != "line_manager"],
             line_manager=F("user__line_manager__warrant_number"),
-        ).iterator(chunk_size=2000)
-        return super().as_spreadsheet(_Rows(rows, queryset.model), spreadsheet_format)
-
-    def write_xlsx_response(self, queryset):
-        """The workbook written to a temporary file (openpyxl's write-only mode, row by row),
-        then streamed from it: memory stays flat whatever the number of rows."""
-        output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-        self.write_xlsx(queryset, output)
-        output.seek(0)
-        return FileResponse(
-            output,
-            as_attachment=True,
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            filename=f"{self.get_filename()}.xlsx",
         )
-
-    def stream_csv(self, queryset):
-        """The CSV a thousand rows at a time: Wagtail's writer handles each value through
-        several layers, which at 50,000 rows is most of the export's time."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([self.export_headings[name] for name in self.list_export])
-        for number, row in enumerate(queryset, start=1):
-            writer.writerow([csv_cell(row[name]) for name in self.list_export])
-            if number % 1000 == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-
-class _Rows:
-    """An iterator of export rows that still tells the exporter which model they came from."""
-
-    def __init__(self, rows, model):
-        self.rows = rows
-        self.model = model
-
-    def __iter__(self):
-        return iter(self.rows)
-
-
-REPORTS = [
-    ("by-unit", CompletionByUnit, "report_by_unit"),
-    ("by-module", CompletionByModule, "report_by_module"),
-    ("by-rank", CompletionByRank, "report_by_rank"),
-    ("people", PeopleReport, "report_people"),
-]
-
-urlpatterns = [
-    pattern
-    for slug, view, name in REPORTS
-    for pattern in (
-        path(f"reports/completion/{slug}/", view.as_view(), name=name),
-        path(f"reports/completion/{slug}/results/", view.as_view(results_only=True), name=f"{name}_results"),
-    )
-]
-
-
-class ReportMenuItem(MenuItem):
-    def is_shown(self, request) -> bool:
-        return request.user.has_perm(PERMISSION)
-
-
-# (label, URL name, query string, menu name, icon), in the Reports menu in this order.
-MENU = [
-    ("Completion by org unit", "report_by_unit", "", "completion-by-unit", "table"),
-    ("Completion by module", "report_by_module", "", "completion-by-module", "table"),
-    ("Completion by rank", "report_by_rank", "", "completion-by-rank", "table"),
-    ("Overdue", "report_people", "?status=overdue", "overdue", "warning"),
-    ("People and training", "report_people", "", "people-training", "group"),
-]
-
-
-def menu_item(position: int) -> MenuItem:
-    label, url_name, query, name, icon = MENU[position]
-    return ReportMenuItem(label, reverse(url_name) + query, name=name, icon_name=icon, order=800 + position)

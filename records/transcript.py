@@ -20,16 +20,15 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import timezone
-from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import CondPageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from certificates.archive import StateCache
 from certificates.models import Attestation, Certificate
-from certificates.pdf import BOLD, REGULAR, register_fonts
+from core.pdf import BOLD, PAGE_MARGIN, REGULAR, RULE, SHADE, TEXT, new_document
 from learning.models import Enrolment, ModulePage
 from scenarios.models import Attempt
 
@@ -252,12 +251,8 @@ def _certificate_records(user) -> list[CertificateRecord]:
 
 # Drawing the PDF
 
-PAGE_MARGIN = 18 * mm
 FOOTER_HEIGHT = 12 * mm
 CONTENT_WIDTH = A4[0] - 2 * PAGE_MARGIN
-RULE = colors.HexColor("#b1b4b6")
-HEADER_FILL = colors.HexColor("#f3f2f1")
-TEXT = colors.HexColor("#0b0c0c")
 # A heading starts a new page when less than this is left below it, so it is never
 # stranded at the foot of a page away from the first rows of its table.
 ROOM_FOR_A_HEADING = 50 * mm
@@ -267,26 +262,18 @@ def render_transcript(transcript: Transcript) -> bytes:
     """The transcript as PDF bytes: portrait A4, tables flowing over as many pages as needed
     with their header rows repeated, and a footer naming the officer on every page so a loose
     page can be matched to its transcript. Runs no queries."""
-    register_fonts()
     person = transcript.person
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
+    document = new_document(
         buffer,
-        pagesize=A4,
-        leftMargin=PAGE_MARGIN,
-        rightMargin=PAGE_MARGIN,
-        topMargin=PAGE_MARGIN,
-        bottomMargin=PAGE_MARGIN + FOOTER_HEIGHT,
+        A4,
         title=f"Training transcript: {person.full_name}",
-        author=settings.FORCE_NAME,
         subject=(
             f"Training, attestations and certificates of {person.full_name}, "
             f"warrant or staff number {person.warrant_number or 'not recorded'}"
         ),
-        creator="Attest",
-        lang="en-GB",
-        initialFontName=REGULAR,  # keeps an unembedded Helvetica out of the file
-        initialFontSize=9,
+        font_size=9,
+        footer_height=FOOTER_HEIGHT,
     )
     styles = _styles()
     story = [
@@ -370,7 +357,7 @@ def _table(header: list[str], rows: list[list[Paragraph]], widths_mm: list[float
             [
                 ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+                ("BACKGROUND", (0, 0), (-1, 0), SHADE),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.75, TEXT),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.25, RULE),
                 ("TOPPADDING", (0, 0), (-1, -1), 3),

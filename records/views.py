@@ -82,9 +82,7 @@ def team(request):
         raise PermissionDenied("My team is for line managers.")
     unit = request.user.org_unit
     enrolments = (
-        Enrolment.objects.current()
-        .filter(user__is_active=True, user__org_unit__path__startswith=unit.path)
-        .select_related("user__org_unit", "module")
+        Enrolment.objects.current().filter(user__is_active=True).within(unit).select_related("user__org_unit", "module")
     )
     status = request.GET.get("status", "")
     counts = team_counts(enrolments)
@@ -96,7 +94,7 @@ def team(request):
         messages.error(request, "That status filter is not one of the choices: showing everyone.")
         status = ""
     enrolments = enrolments.order_by(
-        Case(When(status__in=["complete", "exempt"], then=Value(1)), default=Value(0)),
+        Case(When(Enrolment.open_q(), then=Value(0)), default=Value(1)),
         "due_date",
         "user__last_name",
         "user__first_name",
@@ -111,10 +109,8 @@ def team(request):
 
 def team_counts(enrolments) -> dict[str, int]:
     """How many of the team's enrolments are in each status, and overdue, in one query."""
-    today = timezone.localdate()
-    closed = [Enrolment.Status.COMPLETE, Enrolment.Status.EXEMPT]
     return enrolments.aggregate(
         assigned=Count("pk"),
         **{value: Count("pk", filter=Q(status=value)) for value in Enrolment.Status.values},
-        overdue=Count("pk", filter=Q(due_date__lt=today) & ~Q(status__in=closed)),
+        overdue=Count("pk", filter=Enrolment.overdue_q()),
     )

@@ -7,8 +7,9 @@ wrong answer chosen most often. The numbers come from grouped queries in the dat
 number of them whatever the number of attempts; only the rows on the page being shown (or
 exported) are then described from the scenario pages: titles, prompts and option texts.
 
-The report is a Wagtail ``ReportView``, so its filters (module, org unit, answered date) and the
-CSV/XLSX export come from Wagtail. It is registered by ``scenarios/wagtail_hooks.py``.
+The report is an ``AdminReport`` (``core/reports.py``: a Wagtail ``ReportView``), so its filters
+(module, org unit, answered date), its permission check and its formula-safe, audited CSV/XLSX
+export are the same as every other report's. ``scenarios/wagtail_hooks.py`` registers it.
 """
 
 from __future__ import annotations
@@ -19,19 +20,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import django_filters
-from django.core.exceptions import PermissionDenied
 from django.db.models import BooleanField, Count, F, FloatField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Cast
-from django.urls import path, reverse
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.paginator import WagtailPaginator
-from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.models import Page
 
-from access.audit import AuditedExport
+from core.numbers import percent
+from core.reports import AdminReport
 from people.filters import OrgUnitFilter
+from people.models import OrgUnit
 
 from .blocks import Option
 from .models import Response, ScenarioPage
@@ -109,17 +108,6 @@ def wrong_answer_counts(responses: QuerySet[Response], steps: Iterable[StepKey])
     return counts
 
 
-def percent_right(right: int, attempts: int) -> int:
-    """``right`` as a percentage of ``attempts``, to the nearest whole number, halves up.
-
-    Python's ``round`` rounds halves to even (12.5 to 12); a trainer reading 1 right of 8
-    expects 13%.
-    """
-    if attempts == 0:
-        return 0
-    return (200 * right + attempts) // (2 * attempts)
-
-
 # The rows ---------------------------------------------------------------------------------------
 
 
@@ -140,7 +128,7 @@ class StepRow:
 
     @property
     def right_first_time_percent(self) -> int:
-        return percent_right(self.right_first_time, self.attempts)
+        return percent(self.right_first_time, self.attempts)
 
 
 def _answer_text(choice_ids: frozenset, options: Sequence[Option]) -> str:
@@ -233,8 +221,7 @@ class StepAnalyticsFilterSet(WagtailFilterSet):
         return queryset.filter(attempt__module_id=value.pk)
 
     def filter_org_unit(self, queryset: QuerySet[Response], name: str, value) -> QuerySet[Response]:
-        # Materialised path: the unit and everything below it share its path as a prefix.
-        return queryset.filter(attempt__user__org_unit__path__startswith=value.path)
+        return queryset.filter(OrgUnit.within_q(value, field="attempt__user__org_unit"))
 
 
 # The view ---------------------------------------------------------------------------------------
@@ -246,9 +233,10 @@ class StepPaginator(WagtailPaginator):
     verbose_name_plural = "steps"
 
 
-class StepAnalyticsView(AuditedExport, ReportView):
+class StepAnalyticsView(AdminReport):
     """The report in the Wagtail admin, for people with ``scenarios.view_analytics``."""
 
+    permission = PERMISSION
     page_title = "Scenario steps"
     header_icon = "table"
     template_name = "scenarios/admin/analytics.html"
@@ -283,19 +271,6 @@ class StepAnalyticsView(AuditedExport, ReportView):
         "most_chosen_wrong_count": "Times chosen",
     }
 
-    def preprocess_field_value(self, field, value, export_format):
-        value = super().preprocess_field_value(field, value, export_format)
-        # Trainers write the prompts and options: never let a spreadsheet run one as a formula.
-        if export_format == self.FORMAT_CSV and isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-            return "'" + value
-        return value
-
-    def dispatch(self, request, *args, **kwargs):
-        # Raised inside the admin, PermissionDenied becomes Wagtail's "no permission" redirect.
-        if not request.user.has_perm(PERMISSION):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
     def get_queryset(self) -> QuerySet:
         # Filters narrow the responses before grouping; filtering the grouped rows would not.
         self.responses = self.filter_queryset(Response.objects.all())
@@ -306,29 +281,3 @@ class StepAnalyticsView(AuditedExport, ReportView):
 
     def decorate_paginated_queryset(self, object_list) -> list[StepRow]:
         return describe_steps(object_list, self.responses)
-
-
-urlpatterns = [
-    path("reports/scenario-steps/", StepAnalyticsView.as_view(), name="scenario_step_analytics"),
-    path(
-        "reports/scenario-steps/results/",
-        StepAnalyticsView.as_view(results_only=True),
-        name="scenario_step_analytics_results",
-    ),
-]
-
-
-class StepAnalyticsMenuItem(MenuItem):
-    def is_shown(self, request) -> bool:
-        return request.user.has_perm(PERMISSION)
-
-
-def menu_item() -> MenuItem:
-    """The report's entry in the admin's Reports menu, shown only to those who may see it."""
-    return StepAnalyticsMenuItem(
-        "Scenario steps",
-        reverse("scenario_step_analytics"),
-        name="scenario-step-analytics",
-        icon_name="table",
-        order=900,
-    )

@@ -18,6 +18,8 @@ from django.db.models import Max
 from django.utils import timezone
 from wagtail.models import Page
 
+from core.numbers import percent
+
 from .blocks import Option, following_step, step_names
 from .graph import END
 from .models import Attempt, PinnedScenario, Response, ScenarioPage
@@ -112,13 +114,13 @@ def score(steps: Sequence[Step], responses: Iterable[Response], pass_mark: int) 
         correct += right
         critical_failed |= step.critical and not right
     total = len(steps)
-    percent = correct * 100 // total if total else 0
+    score_percent = percent(correct, total, round_down=True)
     return Score(
         correct=correct,
         total=total,
-        percent=percent,
+        percent=score_percent,
         critical_failed=critical_failed,
-        passed=total > 0 and percent >= pass_mark and not critical_failed,
+        passed=total > 0 and score_percent >= pass_mark and not critical_failed,
     )
 
 

@@ -2,17 +2,29 @@
 
 from wagtail import hooks
 
-from . import analytics, scenario_map
+from core.reports import ReportViewSet
+
+from . import scenario_map
+from .analytics import StepAnalyticsView
+
+step_analytics = ReportViewSet(
+    "scenario-step-analytics",
+    report=StepAnalyticsView,
+    url_prefix="reports/scenario-steps",
+    menu_label="Scenario steps",
+    icon="table",
+    menu_order=899,  # after the audit log, before Wagtail's Workflow tasks (900),
+)
+
+
+@hooks.register("register_admin_viewset")
+def register_step_analytics():
+    return step_analytics
 
 
 @hooks.register("register_admin_urls")
 def register_admin_urls():
-    return [*scenario_map.urlpatterns, *analytics.urlpatterns]
-
-
-@hooks.register("register_reports_menu_item")
-def register_analytics_menu_item():
-    return analytics.menu_item()
+    return scenario_map.urlpatterns
 
 
 @hooks.register("register_page_header_buttons")

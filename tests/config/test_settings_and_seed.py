@@ -13,6 +13,7 @@ from django.core.management import call_command
 from certificates.models import Attestation, PolicyVersion
 from learning.models import Assignment, Enrolment, ModulePage
 from people.models import OrgUnit, User
+from scenarios.factories import ScenarioPageFactory
 from scenarios.models import Attempt, ScenarioPage
 from tests.helpers import sign_in_with_mfa
 
@@ -276,9 +277,7 @@ def test_a_scenario_with_attempts_cannot_be_deleted_from_the_admin(client, demo)
 
 def test_a_scenario_nobody_has_taken_can_be_deleted(client, demo):
     taken = ScenarioPage.objects.get(slug="the-bats-screen")
-    scenario = demo["module"].add_child(
-        instance=ScenarioPage(title="Draft", slug="draft", narrative="<p>Soon.</p>", steps=taken.steps.raw_data)
-    )
+    scenario = ScenarioPageFactory(parent=demo["module"], steps=taken.steps.raw_data)
     sign_in_with_mfa(client, demo["admin"])
     client.post(f"/admin/pages/{scenario.pk}/delete/")
     assert not ScenarioPage.objects.filter(pk=scenario.pk).exists()

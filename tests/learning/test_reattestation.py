@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from certificates.factories import PolicyVersionFactory
 from certificates.models import Attestation, Certificate, PolicyVersion
 from learning.models import Enrolment
 from learning.services import module_progress
@@ -81,7 +82,7 @@ def attested_to_second_version(client, demo):
 
 
 def new_version(demo, label, *, material, days_from_now=0):
-    return PolicyVersion.objects.create(
+    return PolicyVersionFactory(
         document=demo["module"].policy_document,
         version_label=label,
         effective_date=timezone.localdate() + datetime.timedelta(days=days_from_now),

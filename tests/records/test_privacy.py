@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from access.models import AuditEvent
 from certificates.models import Attestation, Certificate
-from learning.models import Exemption, ModuleIndexPage, ModulePage, Reminder
+from learning.factories import ModulePageFactory
+from learning.models import Exemption, Reminder
 from learning.services import begin_module
 from people.models import User
 from records.privacy import personal_data, remove_old_responses, responses_past_retention, retention_cutoff
@@ -54,9 +55,7 @@ def two_people(client, demo):
     for person in (officer, manager):
         enrolment = person.enrolments.get(module=module)
         Reminder.objects.create(enrolment=enrolment, kind="before-7", sent_to=person.email)
-    other = ModuleIndexPage.objects.get().add_child(
-        instance=ModulePage(title="Public order refresher", slug="public-order", summary="A module.")
-    )
+    other = ModulePageFactory(title="Public order refresher")
     Exemption.objects.create(user=officer, module=other, reason="On long-term secondment", created_by=demo["hr"])
     client.logout()
     return {

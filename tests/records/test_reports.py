@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from learning.factories import EnrolmentFactory
-from learning.models import Enrolment, ModuleIndexPage, ModulePage
+from learning.factories import EnrolmentFactory, ModulePageFactory
+from learning.models import Enrolment
 from people.factories import OrgUnitFactory, UserFactory
 from records.reports import rows_by, rows_by_unit
 from tests.helpers import sign_in_with_mfa
@@ -36,8 +36,7 @@ def force(demo):
     north = OrgUnitFactory(name="North", code="north", parent=force)
     team = OrgUnitFactory(name="North Team", code="north-team", parent=north)
     south = OrgUnitFactory(name="South", code="south", parent=force)
-    index = ModuleIndexPage.objects.get()
-    second = index.add_child(instance=ModulePage(title="Second module", slug="second", summary="Another."))
+    second = ModulePageFactory(title="Second module")
     first = demo["module"]
 
     def enrol(unit, rank, status, due, module=first):

@@ -9,10 +9,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from pypdf import PdfReader
 
-from certificates.models import Attestation, Certificate, PolicyDocument, PolicyVersion
+from certificates.factories import PolicyVersionFactory
+from certificates.models import Attestation, Certificate
 from certificates.services import Context, attest, issue_certificate
-from learning.factories import EnrolmentFactory
-from learning.models import ModuleIndexPage, ModulePage
+from learning.factories import EnrolmentFactory, ModulePageFactory
 from learning.services import begin_module
 from people.factories import UserFactory
 from people.models import User
@@ -37,12 +37,6 @@ def utc(moment: datetime.datetime) -> str:
 def fresh(user) -> User:
     """The person as a view would load them: nothing cached on the instance."""
     return User.objects.get(pk=user.pk)
-
-
-def add_module(title: str, slug: str) -> ModulePage:
-    module = ModuleIndexPage.objects.get().add_child(instance=ModulePage(title=title, slug=slug, summary="A module."))
-    module.save_revision().publish()
-    return module
 
 
 def add_attempts(user, module, count: int, *, first_number: int = 1) -> list[Attempt]:
@@ -222,7 +216,7 @@ def test_someone_with_no_training_gets_a_clear_transcript(db):
 
 def test_a_module_attempted_without_an_enrolment_is_still_listed(demo):
     officer = demo["officer"]
-    other = add_module("Stop and search refresher", "stop-and-search")
+    other = ModulePageFactory(title="Stop and search refresher")
     [attempt] = add_attempts(officer, other, 1)
     transcript = transcript_for(fresh(officer))
     assert [module.title for module in transcript.modules] == [demo["module"].title, "Stop and search refresher"]
@@ -261,17 +255,6 @@ def count_queries(user) -> int:
     return len(queries) - 1  # less the query that loaded the person
 
 
-def new_policy_version(reference: str) -> PolicyVersion:
-    document = PolicyDocument.objects.create(title=f"Policy {reference}", reference=reference)
-    return PolicyVersion.objects.create(
-        document=document,
-        version_label="1.0",
-        effective_date=timezone.localdate() - datetime.timedelta(days=30),
-        body=f"1. The rules of {reference}.",
-        statement="I have read and understood this policy.",
-    )
-
-
 def test_the_queries_do_not_grow_with_modules_attempts_or_attestations(client, demo):
     officer, module = demo["officer"], demo["module"]
     certified(client, officer, module)
@@ -279,10 +262,10 @@ def test_the_queries_do_not_grow_with_modules_attempts_or_attestations(client, d
 
     add_attempts(officer, module, 5, first_number=2)
     for number in range(3):
-        extra = add_module(f"Module {number}", f"module-{number}")
+        extra = ModulePageFactory(title=f"Module {number}")
         EnrolmentFactory(user=officer, module=extra)
         add_attempts(officer, extra, 4)
-        attest(officer, new_policy_version(f"POL-{number}"), "Sam Taylor", Context(module_id=extra.pk))
+        attest(officer, PolicyVersionFactory(), "Sam Taylor", Context(module_id=extra.pk))
     long_history = count_queries(officer)
 
     transcript = transcript_for(fresh(officer))
@@ -296,8 +279,8 @@ def test_each_policy_certified_costs_one_query_for_the_states(client, demo):
     certified(client, officer, module)
     one_certificate = count_queries(officer)
 
-    for number in range(3):
-        attestation = attest(officer, new_policy_version(f"POL-{number}"), "Sam Taylor", Context())
+    for _ in range(3):
+        attestation = attest(officer, PolicyVersionFactory(), "Sam Taylor", Context())
         issue_certificate(attestation, module_id=module.pk, module_title=module.title, valid_months=12)
 
     assert count_queries(officer) == one_certificate + 3

@@ -1,0 +1,191 @@
+"""One base for every report in the Wagtail admin, and the viewsets that put them in its menus.
+
+``AdminReport`` is a Wagtail ``ReportView`` (filters, pagination, the CSV and XLSX buttons) that
+adds what each of our reports used to write for itself:
+
+- **one permission**: ``permission`` (a codename such as ``"learning.view_reports"``) is needed
+  to open the report, its results, its exports, and to see its menu entry. Refused, it raises
+  ``PermissionDenied``, which the admin turns into its "no permission" redirect (and the audit
+  log records);
+- **no export past a bad filter**: an export whose filters do not validate shows the page with
+  what is wrong, rather than a file of everything;
+- **formula-safe exports**: CSV and XLSX are written by ``core.export`` (its one cell rule),
+  streamed, without building the page around them; a queryset is read in chunks;
+- **audited exports**: each download is announced (``core.export.announce``) and recorded in the
+  audit log by ``access``. ``core`` cannot import ``access`` (dependencies point down, and
+  ``access`` is built on ``core``), so the audit log listens rather than being called.
+
+``ReportViewSet`` registers a report with the ``register_admin_viewset`` hook: its page and
+results URLs, and its entry in the Reports menu (``add_to_reports_menu``, the default) or the
+main menu (``add_to_admin_menu``), shown only to holders of the report's permission.
+``ReportShortcut`` adds a second entry that opens a report already registered with its filters
+set (HR's "Overdue" is the people report filtered to the overdue). ``AdminViewSet`` does the
+same for an admin page that is not a report (the HR import).
+
+The URL names are not namespaced (``report_by_unit``, not ``completion-by-unit:index``): they
+were named before the viewsets, and the templates, tests and the access matrix use them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.urls import URLPattern, path, reverse
+from django.utils.functional import cached_property
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.views.reports import ReportView
+from wagtail.admin.viewsets.base import ViewSet
+
+from . import export
+
+EXPORT_CHUNK = 2000  # rows read from the database at a time by an export
+
+
+def may(user, permission: str) -> bool:
+    """The one check for a report and its menu entry: ``user`` holds ``permission``. A page
+    that names no permission is open to nobody, rather than to everybody."""
+    return bool(permission) and user.has_perm(permission)
+
+
+class AdminReport(ReportView):
+    """A report in the Wagtail admin: see the module docstring for what it adds."""
+
+    #: The permission needed to open the report, export it and see it in the menu.
+    permission = ""
+    #: What the audit log calls a download of the report (default: ``export_filename``).
+    export_label = ""
+
+    @classmethod
+    def allows(cls, user) -> bool:
+        """Whether ``user`` may open (and export) the report."""
+        return may(user, cls.permission)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not self.allows(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def filters_valid(self) -> bool:
+        return self.filters is None or self.filters.is_valid()
+
+    def get(self, request, *args, **kwargs):
+        if self.is_export:
+            if self.filters_valid():
+                return self.as_spreadsheet(self.export_queryset(), request.GET["export"])
+            self.is_export = False  # the page, with the filter's error, instead of a file of everything
+        return super().get(request, *args, **kwargs)
+
+    def export_queryset(self) -> Iterable[Any]:
+        """What an export lists: the filtered rows, described as the page would show them, but
+        not paginated or counted."""
+        return self.decorate_paginated_queryset(self.get_filtered_queryset())
+
+    def record_export(self, export_format: str) -> None:
+        export.announce(self.request, self.export_label or self.export_filename, export_format)
+
+    def export_rows(self, queryset: Iterable[Any]) -> Iterator[list[Any]]:
+        """Each item's ``list_export`` values, in order. The cells are made safe by the writer,
+        not by Wagtail's per-field preprocessing, which these reports do not use."""
+        items = queryset.iterator(chunk_size=EXPORT_CHUNK) if isinstance(queryset, QuerySet) else queryset
+        for item in items:
+            yield list(self.to_row_dict(item).values())
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        self.record_export(spreadsheet_format)
+        headings = [self.get_heading(queryset, field) for field in self.list_export]
+        rows = self.export_rows(queryset)
+        if spreadsheet_format == self.FORMAT_XLSX:
+            return export.xlsx_response(headings, rows, f"{self.get_filename()}.xlsx")
+        return export.csv_response(headings, rows, f"{self.get_filename()}.csv")
+
+
+class PermissionMenuItem(MenuItem):
+    """A menu entry shown only to holders of ``permission``."""
+
+    def __init__(self, *args, permission: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.permission = permission
+
+    def is_shown(self, request) -> bool:
+        return may(request.user, self.permission)
+
+
+class AdminViewSet(ViewSet):
+    """An admin page of ours, registered with ``register_admin_viewset``: its URLs (names not
+    namespaced) and a menu entry shown only to holders of ``permission``.
+
+    Give ``name`` (also the menu entry's name), ``url_prefix``, ``menu_label``, ``icon``,
+    ``menu_order`` and one of ``add_to_admin_menu`` / ``add_to_reports_menu``, as class
+    attributes or keyword arguments; ``urlpatterns`` are the routes under ``url_prefix``.
+    """
+
+    permission = ""
+    urlpatterns: list[URLPattern] = []
+    #: Put the entry in the admin's Reports menu (Wagtail has the hook, not the flag).
+    add_to_reports_menu = False
+    url_namespace = None  # see the module docstring
+
+    @cached_property
+    def menu_name(self) -> str:
+        return self.name
+
+    @property
+    def menu_hook(self) -> str | None:
+        if self.add_to_settings_menu:
+            return "register_settings_menu_item"
+        if self.add_to_admin_menu:
+            return "register_admin_menu_item"
+        if self.add_to_reports_menu:
+            return "register_reports_menu_item"
+        return None
+
+    @property
+    def menu_item_class(self):
+        return partial(PermissionMenuItem, permission=self.permission)
+
+    def get_url_name(self, view_name: str) -> str:
+        return view_name
+
+    def get_urlpatterns(self) -> list[URLPattern]:
+        return list(self.urlpatterns)
+
+
+class ReportViewSet(AdminViewSet):
+    """An ``AdminReport`` in the admin: its page (``url_prefix``/) and results
+    (``url_prefix``/results/) under the report's own URL names, any further ``urlpatterns``
+    (e.g. a download), and a menu entry for holders of the report's permission."""
+
+    report: type[AdminReport]
+    add_to_reports_menu = True
+
+    @property
+    def permission(self) -> str:
+        return self.report.permission
+
+    def get_urlpatterns(self) -> list[URLPattern]:
+        return [
+            path("", self.report.as_view(), name=self.report.index_url_name),
+            path("results/", self.report.as_view(results_only=True), name=self.report.index_results_url_name),
+            *self.urlpatterns,
+        ]
+
+
+class ReportShortcut(AdminViewSet):
+    """A second menu entry for a report registered by a ``ReportViewSet``, opening it with
+    ``query`` (e.g. ``"status=overdue"``) as its filters. It adds no URL."""
+
+    report: type[AdminReport]
+    query = ""
+    add_to_reports_menu = True
+
+    @property
+    def permission(self) -> str:
+        return self.report.permission
+
+    @cached_property
+    def menu_url(self) -> str:
+        return reverse(self.report.index_url_name) + (f"?{self.query}" if self.query else "")
