@@ -1,13 +1,12 @@
-"""Policy versions, the attestation ledger and certificates."""
+"""Policies and their versions: what officers attest to, which version is in force on a day,
+and which versions still bind (back to the last material change)."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import json
 import re
 
-from django.conf import settings
 from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,10 +15,6 @@ from django.dispatch import Signal
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
-
-from core.append_only import AppendOnlyModel, append_only_triggers
-
-from .serials import grouped
 
 CLAUSE_NUMBER = re.compile(r"^(\d+)\.\s")
 
@@ -280,147 +275,3 @@ class PolicyVersion(models.Model):
             name for name in ("statement", "effective_date", "material") if getattr(stored, name) != getattr(self, name)
         ]
         return changed
-
-
-class Attestation(AppendOnlyModel):
-    """One person's attestation to one policy version: a row of an append-only ledger.
-
-    ``row_hash`` covers the canonical fields and ``previous_hash``, chaining every row to
-    the one before it, so an edit anywhere breaks the chain from that row on.
-    """
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attestations")
-    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="attestations")
-    statement = models.TextField()
-    typed_name = models.CharField(max_length=200)
-    body_sha256 = models.CharField(max_length=64)
-    module_id = models.PositiveIntegerField(null=True)
-    attempt_id = models.UUIDField(null=True)
-    created_at = models.DateTimeField(default=timezone.now)
-    ip_address = models.GenericIPAddressField(null=True)
-    user_agent = models.CharField(max_length=500, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    row_hash = models.CharField(max_length=64, unique=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["user", "policy_version"], name="one_attestation_per_version"),
-        ]
-        ordering = ["pk"]
-        # On PostgreSQL the database itself refuses to change the ledger, whatever the client.
-        triggers = append_only_triggers()
-
-    def __str__(self) -> str:
-        return f"{self.user} attested {self.policy_version} at {self.created_at:%Y-%m-%d %H:%M}"
-
-    def canonical(self) -> str:
-        return json.dumps(
-            {
-                "user": self.user_id,
-                "policy_version": self.policy_version_id,
-                "statement": self.statement,
-                "typed_name": self.typed_name,
-                "body_sha256": self.body_sha256,
-                "module": self.module_id,
-                "attempt": str(self.attempt_id) if self.attempt_id else None,
-                "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
-                "ip_address": self.ip_address,
-                "user_agent": self.user_agent,
-                "previous_hash": self.previous_hash,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        )
-
-    def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
-
-
-class LedgerAnchor(AppendOnlyModel):
-    """The ledger's row count and head hash at one moment, recorded daily and sent outside the
-    database: a chain rewritten after that moment, hashes and all, no longer reaches this head."""
-
-    created_at = models.DateTimeField(default=timezone.now)
-    row_count = models.PositiveIntegerField()
-    head_hash = models.CharField(max_length=64)
-    sent_to = models.CharField(max_length=254, blank=True)
-
-    class Meta:
-        ordering = ["pk"]
-        triggers = append_only_triggers()
-
-    def __str__(self) -> str:
-        return f"{self.row_count} rows, head {self.head_hash[:12]}… at {self.created_at:%Y-%m-%d %H:%M}"
-
-
-class Certificate(models.Model):
-    """Proof that a person completed a module and attested to a policy version."""
-
-    class Status(models.TextChoices):
-        VALID = "valid", "Valid"
-        SUPERSEDED = "superseded", "Superseded"
-        REVOKED = "revoked", "Revoked"
-
-    serial = models.CharField(max_length=32, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates")
-    attestation = models.OneToOneField(Attestation, on_delete=models.PROTECT, related_name="certificate")
-    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="certificates")
-    module_id = models.PositiveIntegerField()
-    module_title = models.CharField(max_length=255)
-    holder_name = models.CharField(max_length=200)
-    warrant_number = models.CharField(max_length=20, blank=True)
-    issued_at = models.DateTimeField(default=timezone.now)
-    expires_on = models.DateField()
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.VALID)
-    revoked_reason = models.TextField(blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-
-    class Meta:
-        ordering = ["-issued_at"]
-        permissions = [("revoke_certificate", "Can revoke certificates")]
-
-    def __str__(self) -> str:
-        return self.display_serial
-
-    @property
-    def display_serial(self) -> str:
-        return grouped(self.serial)
-
-    @property
-    def public_holder(self) -> str:
-        """The holder as the public verification page names them: initial and surname only."""
-        first, last = self.user.first_name.strip(), self.user.last_name.strip()
-        if not last:
-            return f"{self.holder_name.strip()[:1]}." if self.holder_name.strip() else ""
-        return f"{first[:1]}. {last}" if first else last
-
-    @property
-    def current_state(self) -> str:
-        """The state today, as a verifier should read it (``state_on``)."""
-        return self.state_on()
-
-    def state_on(self, day: datetime.date | None = None) -> str:
-        """valid, expired, superseded or revoked on ``day`` (default today), a day on or after
-        its issue. Revoked from the day it was revoked; expired after its expiry date; superseded
-        once a material change to its policy has taken effect (or when marked so); otherwise
-        valid."""
-        return self.state_given(self.policy_version.document.binding_versions(on=day), on=day)
-
-    def state_given(self, binding: list[PolicyVersion], on: datetime.date | None = None) -> str:
-        """As ``state_on(on)``, given its policy's versions binding that day
-        (``document.binding_versions(on)``), which a caller listing many certificates of one
-        policy looks up once."""
-        day = on or timezone.localdate()
-        if self.status == self.Status.REVOKED:
-            if self.revoked_at is None or timezone.localdate(self.revoked_at) <= day:
-                return self.Status.REVOKED
-        elif self.status != self.Status.VALID:
-            return self.status  # marked superseded on the record itself: it has no date
-        if self.expires_on < day:
-            return "expired"
-        if self.policy_version_id not in {version.pk for version in binding}:
-            return self.Status.SUPERSEDED
-        return "valid"

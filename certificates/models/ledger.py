@@ -1,0 +1,87 @@
+"""The attestation ledger: append-only rows, each chained by hash to the one before, and the
+anchors that record its head outside the database."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from core.append_only import AppendOnlyModel, append_only_triggers
+
+from .policies import PolicyVersion
+
+
+class Attestation(AppendOnlyModel):
+    """One person's attestation to one policy version: a row of an append-only ledger.
+
+    ``row_hash`` covers the canonical fields and ``previous_hash``, chaining every row to
+    the one before it, so an edit anywhere breaks the chain from that row on.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attestations")
+    policy_version = models.ForeignKey(PolicyVersion, on_delete=models.PROTECT, related_name="attestations")
+    statement = models.TextField()
+    typed_name = models.CharField(max_length=200)
+    body_sha256 = models.CharField(max_length=64)
+    module_id = models.PositiveIntegerField(null=True)
+    attempt_id = models.UUIDField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    ip_address = models.GenericIPAddressField(null=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    row_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "policy_version"], name="one_attestation_per_version"),
+        ]
+        ordering = ["pk"]
+        # On PostgreSQL the database itself refuses to change the ledger, whatever the client.
+        triggers = append_only_triggers()
+
+    def __str__(self) -> str:
+        return f"{self.user} attested {self.policy_version} at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def canonical(self) -> str:
+        return json.dumps(
+            {
+                "user": self.user_id,
+                "policy_version": self.policy_version_id,
+                "statement": self.statement,
+                "typed_name": self.typed_name,
+                "body_sha256": self.body_sha256,
+                "module": self.module_id,
+                "attempt": str(self.attempt_id) if self.attempt_id else None,
+                "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
+                "ip_address": self.ip_address,
+                "user_agent": self.user_agent,
+                "previous_hash": self.previous_hash,
+            },
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
+
+
+class LedgerAnchor(AppendOnlyModel):
+    """The ledger's row count and head hash at one moment, recorded daily and sent outside the
+    database: a chain rewritten after that moment, hashes and all, no longer reaches this head."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    row_count = models.PositiveIntegerField()
+    head_hash = models.CharField(max_length=64)
+    sent_to = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+        triggers = append_only_triggers()
+
+    def __str__(self) -> str:
+        return f"{self.row_count} rows, head {self.head_hash[:12]}… at {self.created_at:%Y-%m-%d %H:%M}"
