@@ -144,6 +144,7 @@ class Clause:
     number: int
     text: str
     heading: str = ""
+    editors_note: str = ""  # editorial, never part of the clause's words
 
 
 @dataclass(frozen=True)
@@ -153,6 +154,15 @@ class VersionContent:
     material: bool
     statement: str
     clauses: tuple[Clause, ...]
+    note: str = ""  # the version's own editor's note; clauses carry theirs
+
+    @property
+    def editors_note(self) -> str:
+        """The version's editor's note as a policy version stores it, outside the body: the
+        version's note, then each clause's, prefixed "Clause N:"."""
+        notes = [self.note] if self.note else []
+        notes += [f"Clause {clause.number}: {clause.editors_note}" for clause in self.clauses if clause.editors_note]
+        return "\n\n".join(notes)
 
     @property
     def body(self) -> str:
@@ -186,13 +196,13 @@ def load_policy(path: Path) -> PolicyContent:
     table.only("reference", "title", "owner", "citation", "versions")
     versions = []
     for version in table.tables("versions", "version"):
-        version.only("label", "effective_date", "material", "statement", "clauses")
+        version.only("label", "effective_date", "material", "statement", "editors_note", "clauses")
         label = version.text("label", max_length=20)
         if any(earlier.label == label for earlier in versions):
             raise version.error("label", f"version “{label}” appears twice")
         clauses = []
         for clause in version.tables("clauses", "clause"):
-            clause.only("number", "heading", "text")
+            clause.only("number", "heading", "text", "editors_note")
             number = clause.number("number", low=1, high=999)
             if clauses and number <= clauses[-1].number:
                 previous = clauses[-1].number
@@ -200,7 +210,8 @@ def load_policy(path: Path) -> PolicyContent:
             heading = clause.text("heading", required=False, max_length=120)
             if heading.endswith("."):
                 raise clause.error("heading", "a heading does not end with a full stop")
-            clauses.append(Clause(number=number, text=clause.text("text"), heading=heading))
+            note = clause.text("editors_note", required=False)
+            clauses.append(Clause(number=number, text=clause.text("text"), heading=heading, editors_note=note))
         versions.append(
             VersionContent(
                 label=label,
@@ -208,6 +219,7 @@ def load_policy(path: Path) -> PolicyContent:
                 material=version.flag("material", default=True),
                 statement=version.text("statement"),
                 clauses=tuple(clauses),
+                note=version.text("editors_note", required=False),
             )
         )
     return PolicyContent(
@@ -453,6 +465,7 @@ def install_policy(policy: PolicyContent, *, through: str | None = None) -> Poli
                 material=version.material,
                 body=version.body,
                 statement=version.statement,
+                editors_note=version.editors_note,
             )
         if version.label == through:
             break

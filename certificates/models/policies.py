@@ -31,7 +31,7 @@ policy_version_published = Signal()
 
 
 class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
-    """A force policy officers attest to, such as the Personal devices policy.
+    """A force policy officers attest to, such as one on personally owned devices.
 
     The policy owner drafts the next version's text here, with Wagtail's drafts, revisions
     and approval workflow; publishing stores it as an immutable ``PolicyVersion``. Publishing
@@ -211,6 +211,14 @@ class PolicyVersion(models.Model):
         "attest again. Untick for a minor change (wording, links) that needs no new attestation.",
     )
     reattest_within_days = models.PositiveSmallIntegerField(default=28)
+    # Outside the body, so outside the fingerprint: what the editor says about the text (its
+    # status, an omission, a date that is demo data) is never read as the policy's own words.
+    editors_note = models.TextField(
+        "editor's note",
+        blank=True,
+        help_text="Shown beside the text, marked as an editor's note: the text's status, what it leaves out, "
+        "which details are demo data. Not part of the words attested to. Separate paragraphs with a blank line.",
+    )
     body_sha256 = models.CharField(max_length=64, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     revision = models.ForeignKey(
@@ -261,6 +269,11 @@ class PolicyVersion(models.Model):
             seen.add(anchor)
             result.append((anchor, text, not match and len(text) <= 120 and not text.endswith(".")))
         return result
+
+    def editors_note_paragraphs(self) -> list[str]:
+        """The editor's note as paragraphs, for showing it beside the text, marked as a note."""
+        parts = self.editors_note.replace("\r\n", "\n").split("\n\n")
+        return [" ".join(part.split()) for part in parts if part.strip()]
 
     def locked_changes(self) -> list[str]:
         """The fields changed since this version was stored that may not change once

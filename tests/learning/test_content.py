@@ -22,7 +22,7 @@ from tests.helpers import WrongOnFirstCritical, answer_every_step, attest, sign_
 
 CONTENT = Path(settings.BASE_DIR) / "content" / "contacting-the-public"
 TOPICS = tomllib.loads((CONTENT / "module.toml").read_text())["topics"]
-CITATION = re.compile(r"^Personal devices policy v(?P<label>\S+), clause (?P<number>\d+)$")
+CITATION = re.compile(r"^Personally owned devices and police information v(?P<label>\S+), clause (?P<number>\d+)$")
 
 
 def scenario_steps(module):

@@ -183,7 +183,7 @@ def test_a_step_shows_its_question_and_then_its_feedback(officer_client, demo):
     assert "Not correct" in feedback
     chosen = step.chosen(wrong_answers(step))[0]
     assert chosen.feedback.split(".")[0] in feedback
-    assert chosen.clause_reference.startswith("Personal devices policy v2.0, clause ")
+    assert chosen.clause_reference.startswith("Personally owned devices and police information v2.0, clause ")
     assert chosen.clause_reference in feedback
     assert "The right answer" in feedback
 

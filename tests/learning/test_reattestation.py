@@ -46,7 +46,7 @@ def test_the_module_page_says_what_changed_and_that_no_retake_is_needed(returnin
     assert "you do not need to retake the scenarios" in page
     form = returning.get(f"/modules/{demo['module'].pk}/attest/").content.decode()
     assert "You attested to version 1.0" in form
-    assert "Privately owned [i.e. non Met-issued] mobile devices must not be used to hold Met data" in form
+    assert "1. privately owned [i.e. non Met-issued] mobile devices must not be used to hold Met data" in form
 
 
 def test_attesting_again_issues_a_new_certificate_and_supersedes_the_old_one(returning, demo):
