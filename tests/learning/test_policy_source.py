@@ -16,14 +16,15 @@ from certificates.models.policies import body_hash
 from learning.content import ContentError, load_policy
 
 CONTENT = Path(settings.BASE_DIR) / "content" / "contacting-the-public"
-SOURCE = Path(settings.BASE_DIR).parent / "shared" / "seed" / "iopc-learning-recommendation-408-20.txt"
+# The source, kept with the module it was built from (a copy of shared/seed/).
+SOURCE = CONTENT / "source" / "iopc-learning-recommendation-408-20.txt"
 POLICY = tomllib.loads((CONTENT / "policy.toml").read_text())
 QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u2018": "'", "\u2019": "'"})
 EDITORS_NOTE = "Editor\u2019s note"  # as the pages print it, with a typographic apostrophe
 
 
 def source_text() -> str:
-    if not SOURCE.exists():  # the source lives beside the repository, in shared/seed/
+    if not SOURCE.exists():
         pytest.fail(f"The source text is missing: {SOURCE}. Every clause is checked against it.")
     return SOURCE.read_text()
 
