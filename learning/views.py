@@ -1,11 +1,14 @@
-"""The officer's pages that belong to no single Wagtail page: dashboard, start, attest."""
+"""The officer's pages that belong to no single Wagtail page: dashboard, start, attest, and a
+module's glossary and job aid."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, Value, When
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,6 +17,8 @@ from certificates.services import Context, NameMismatch
 from scenarios.services import AttemptError
 
 from .forms import AttestationForm
+from .guide import Guide, guide_for
+from .job_aid import render_job_aid
 from .models import Enrolment, ModulePage
 from .services import (
     NotEnrolled,
@@ -115,3 +120,40 @@ def attest(request, page_id: int):
         if earlier.statement != progress.policy_version.statement:  # the words they confirmed, as shown then
             context["statement_changes"] = word_changes(earlier.statement, progress.policy_version.statement)
     return render(request, "learning/attest.html", context)
+
+
+def _module_guide(page_id: int) -> tuple[ModulePage, Guide]:
+    module = _live_module(page_id)
+    guide = guide_for(module)
+    if guide is None:
+        raise Http404("This module has no glossary or job aid.")
+    return module, guide
+
+
+# The glossary and the job aid are reference material: anyone signed in may read them, as they
+# may read the module page and the policy, whether or not the module is assigned to them.
+
+
+@login_required
+def glossary(request, page_id: int):
+    module, guide = _module_guide(page_id)
+    return render(request, "learning/glossary.html", {"module": module, "guide": guide})
+
+
+@login_required
+def job_aid(request, page_id: int):
+    module, guide = _module_guide(page_id)
+    context = {"module": module, "guide": guide, "job_aid": guide.job_aid, "policy_url": module.policy_url()}
+    return render(request, "learning/job_aid.html", context)
+
+
+@login_required
+def job_aid_pdf(request, page_id: int):
+    module, guide = _module_guide(page_id)
+    policy_url = module.policy_url()
+    pdf = render_job_aid(
+        guide.job_aid, module_title=module.title, policy_url=settings.SITE_URL + policy_url if policy_url else ""
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="job-aid-{module.slug}.pdf"'
+    return response

@@ -77,12 +77,16 @@ def step(request, public_id, position: int):
     this_step = progress.answered[position - 1] if response else progress.current
     if this_step is None:  # a refused submission to a finished attempt
         return redirect("scenarios:result", attempt.public_id)
+    # The story is told in full on a scenario's first step; later steps keep it one click away.
+    earlier = progress.answered[: this_step.position - 1]
+    story_is_new = all(step.scenario_number != this_step.scenario_number for step in earlier)
     return render(
         request,
         "scenarios/step.html",
         {
             "attempt": attempt,
             "step": this_step,
+            "story_is_new": story_is_new,
             "response": response,
             "chosen": this_step.chosen(response.choice_ids) if response else [],
             "error": error,

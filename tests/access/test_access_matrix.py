@@ -275,6 +275,10 @@ ACCESS: dict[str, Rule] = {
     "attempts/<uuid:public_id>/result/": ours(SAMS_ATTEMPT),
     "modules/<page_id:page_id>/start/": ours(ENROLLED),
     "modules/<page_id:page_id>/attest/": ours(ENROLLED),
+    # A module's glossary and job aid are reference material, like the module page and the policy.
+    "modules/<page_id:page_id>/glossary/": ours(SIGNED_IN),
+    "modules/<page_id:page_id>/job-aid/": ours(SIGNED_IN),
+    "modules/<page_id:page_id>/job-aid/pdf/": ours(SIGNED_IN),
     "people/<id:person_id>/transcript/": ours(SAMS_RECORD),
     "team/": ours({"manager", "admin"}),  # people.view_team, with an org unit
     "my-data/": ours(SIGNED_IN),
