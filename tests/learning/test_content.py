@@ -31,8 +31,17 @@ def scenario_steps(module):
             yield scenario, index, child
 
 
-def test_the_eleven_topics_of_the_recommendation_are_listed():
-    assert len(TOPICS) == 11
+def test_the_recommendations_eleven_topics_and_six_grey_areas_are_listed():
+    assert len(TOPICS) == 17
+    grey_areas = {
+        "supervisor-pressure",
+        "emergency-judgement",
+        "safeguarding-contact",
+        "accessible-contact",
+        "record-after-emergency",
+        "work-apps-on-personal-devices",
+    }
+    assert grey_areas <= set(TOPICS)
 
 
 def test_the_module_has_ten_scenarios_and_twenty_five_steps_with_every_kind_of_step(demo):
