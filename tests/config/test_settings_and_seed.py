@@ -253,7 +253,7 @@ def test_the_admin_edits_and_previews_a_scenario(client, demo):
     assert client.get(f"/admin/pages/{scenario.pk}/edit/").status_code == 200
     preview = client.get(f"/admin/pages/{scenario.pk}/view_draft/")
     assert preview.status_code == 200
-    assert b"Get the details from BATS on a Met terminal when one is free." in preview.content
+    assert b"Get the details from the custody system on a Met terminal when one is free." in preview.content
 
 
 def test_trainers_can_edit_scenarios_and_hr_cannot(client, demo):

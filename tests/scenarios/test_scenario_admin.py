@@ -92,13 +92,13 @@ def test_editing_a_scenario_keeps_the_live_version_until_approved(client, demo):
     scenario = ScenarioPage.objects.get(slug="the-bats-screen")
     response = client.post(
         f"/admin/pages/{scenario.pk}/edit/",
-        scenario_form("The BATS screen (revised)", [decision("start", "follow-up"), follow_up()])
+        scenario_form("The custody record (revised)", [decision("start", "follow-up"), follow_up()])
         | {"slug": "the-bats-screen"},
     )
     assert response.status_code == 302
     scenario.refresh_from_db()
-    assert scenario.title == "The BATS screen"
-    assert scenario.get_latest_revision_as_object().title == "The BATS screen (revised)"
+    assert scenario.title == "The custody record"
+    assert scenario.get_latest_revision_as_object().title == "The custody record (revised)"
 
 
 def test_the_preview_lets_a_trainer_click_through_every_choice(client, demo):

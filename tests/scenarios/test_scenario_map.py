@@ -49,7 +49,7 @@ def test_the_map_of_a_well_formed_scenario_reports_no_problems(client, demo):
     assert "Dead end" not in html and "Unreachable" not in html
     table = html[html.index("Steps of After the arrest") :]
     table = table[: table.index("</tbody>")]
-    assert table.count("<td>None</td>") == 3  # three steps, none with a problem
+    assert table.count("<td>None</td>") == 5  # five steps, none with a problem
     assert "<td>Step 2 (“her-number”)" in table and "<td>the end</td>" in table
 
 
