@@ -247,18 +247,37 @@ class ScenarioContent:
         return {tag for step in self.steps for tag in topic_tags(step["value"]["topics"])}
 
 
-def _citation(table: _Table, policy: PolicyContent, version: VersionContent) -> dict:
-    """The clause an option's or step's feedback rests on, quoted from the policy version."""
+# Which clauses of a policy version can support feedback on each topic: {tag: {clause numbers}}.
+# None where module.toml gives no [topic_clauses] for the version, and nothing is checked.
+Supports = dict[str, set[int]] | None
+
+
+def _citation(
+    table: _Table, policy: PolicyContent, version: VersionContent, tags: list[str], supports: Supports
+) -> dict:
+    """The clause an option's or step's feedback rests on, quoted from the policy version. With
+    ``supports``, the clause must be one that supports one of the step's topics ``tags``."""
     if "clause" not in table.data:
         return {"clause_reference": "", "clause_text": ""}
     number = table.number("clause", low=1, high=999)
     clause = version.clause(number)
     if clause is None:
         raise table.error("clause", f"policy version {version.label} has no clause {number}")
+    if supports is not None:
+        allowed = set().union(*(supports.get(tag, set()) for tag in tags))
+        if number not in allowed:
+            listed = ", ".join(str(n) for n in sorted(allowed)) or "none"
+            raise table.error(
+                "clause",
+                f"clause {number} does not support this step's topics ({', '.join(tags)}: clauses {listed}, "
+                "from [topic_clauses] in module.toml); cite one of those, or tag the step with the topic it teaches",
+            )
     return {"clause_reference": f"{policy.citation} v{version.label}, clause {number}", "clause_text": clause.text}
 
 
-def _option(table: _Table, kind: str, policy: PolicyContent, version: VersionContent) -> dict:
+def _option(
+    table: _Table, kind: str, policy: PolicyContent, version: VersionContent, tags: list[str], supports: Supports
+) -> dict:
     decision = kind == "decision_point"
     allowed = ("text", "correct", "feedback", "clause", *(("consequence", "leads_to") if decision else ()))
     table.only(*allowed)
@@ -266,7 +285,7 @@ def _option(table: _Table, kind: str, policy: PolicyContent, version: VersionCon
         "text": table.text("text", max_length=300),
         "correct": table.flag("correct"),
         "feedback": table.text("feedback"),
-        **_citation(table, policy, version),
+        **_citation(table, policy, version, tags, supports),
     }
     if decision:
         value["consequence"] = table.text("consequence")
@@ -274,7 +293,9 @@ def _option(table: _Table, kind: str, policy: PolicyContent, version: VersionCon
     return value
 
 
-def _step(table: _Table, policy: PolicyContent, version: VersionContent, topics: dict[str, str]) -> dict:
+def _step(
+    table: _Table, policy: PolicyContent, version: VersionContent, topics: dict[str, str], supports: Supports
+) -> dict:
     kind = table.text("type")
     if kind not in STEP_TYPES:
         raise table.error("type", f"“{kind}” is not a step type (expected one of: {', '.join(STEP_TYPES)})")
@@ -303,12 +324,14 @@ def _step(table: _Table, policy: PolicyContent, version: VersionContent, topics:
             "answer": "true" if table.flag("answer") else "false",
             "feedback_if_right": table.text("feedback_if_right"),
             "feedback_if_wrong": table.text("feedback_if_wrong"),
-            **_citation(table, policy, version),
+            **_citation(table, policy, version, tags, supports),
         }
     else:
         if kind != "decision_point":
             value["then"] = table.text("then", required=False, max_length=50)
-        value["options"] = [_option(option, kind, policy, version) for option in table.tables("options", "option")]
+        value["options"] = [
+            _option(option, kind, policy, version, tags, supports) for option in table.tables("options", "option")
+        ]
     return {"type": kind, "value": value}
 
 
@@ -328,7 +351,14 @@ def _block_errors(error: ValidationError, where: str = "") -> list[tuple[str, st
     return found
 
 
-def load_scenario(path: Path, policy: PolicyContent, topics: dict[str, str]) -> ScenarioContent:
+def load_scenario(
+    path: Path,
+    policy: PolicyContent,
+    topics: dict[str, str],
+    topic_clauses: dict[str, dict[str, set[int]]] | None = None,
+) -> ScenarioContent:
+    """Read and check one scenario file. With ``topic_clauses`` (module.toml's, by policy version),
+    every clause a step cites must support one of the step's topics."""
     table = _read(path)
     table.only("title", "slug", "policy_version", "narrative", "steps")
     label = table.text("policy_version", max_length=20)
@@ -336,7 +366,12 @@ def load_scenario(path: Path, policy: PolicyContent, topics: dict[str, str]) -> 
     if version is None:
         known = ", ".join(v.label for v in policy.versions)
         raise table.error("policy_version", f"“{label}” is not a version in {policy.path.name} (it has: {known})")
-    steps = [_step(step, policy, version, topics) for step in table.tables("steps", "step")]
+    supports = None
+    if topic_clauses is not None:
+        if label not in topic_clauses:
+            raise table.error("policy_version", f"module.toml's [topic_clauses] has no table for version “{label}”")
+        supports = topic_clauses[label]
+    steps = [_step(step, policy, version, topics, supports) for step in table.tables("steps", "step")]
     names = [step["value"]["name"] for step in steps if step["value"]["name"]]
     for name in names:
         if names.count(name) > 1:
@@ -392,6 +427,36 @@ class ModuleContent:
         }
 
 
+def _topic_clauses(table: _Table, topics: dict, policy: PolicyContent) -> dict[str, dict[str, set[int]]] | None:
+    """module.toml's optional ``[topic_clauses."<version>"]`` tables: for each topic, the clauses
+    of that policy version that can support feedback on it. Every topic needs an entry."""
+    if "topic_clauses" not in table.data:
+        return None
+    by_version = table.data["topic_clauses"]
+    if not isinstance(by_version, dict) or not by_version:
+        raise table.error("topic_clauses", 'needs a [topic_clauses."<version>"] table of tag = [clause numbers]')
+    checked = {}
+    for label, by_topic in by_version.items():
+        version = policy.version(label)
+        if version is None:
+            raise table.error("topic_clauses", f"“{label}” is not a version in {policy.path.name}")
+        if not isinstance(by_topic, dict):
+            raise table.error("topic_clauses", f"“{label}” must be a table of tag = [clause numbers]")
+        for tag in topics:
+            if tag not in by_topic:
+                raise table.error("topic_clauses", f"version {label} gives no clauses for the topic “{tag}”")
+        for tag, numbers in by_topic.items():
+            if tag not in topics:
+                raise table.error("topic_clauses", f"“{tag}” is not one of the module's topics")
+            if not isinstance(numbers, list) or not numbers or not all(isinstance(n, int) for n in numbers):
+                raise table.error("topic_clauses", f"“{tag}” must be a list of clause numbers, such as [5, 6]")
+            for number in numbers:
+                if version.clause(number) is None:
+                    raise table.error("topic_clauses", f"“{tag}”: policy version {label} has no clause {number}")
+        checked[label] = {tag: set(numbers) for tag, numbers in by_topic.items()}
+    return checked
+
+
 def load_module(directory: Path | str) -> ModuleContent:
     """Read and check a module directory; raises ``ContentError`` at the first problem."""
     directory = Path(directory)
@@ -406,6 +471,7 @@ def load_module(directory: Path | str) -> ModuleContent:
         "max_attempts",
         "certificate_validity_months",
         "topics",
+        "topic_clauses",
     )
     topics = table.data.get("topics")
     if not isinstance(topics, dict) or not topics:
@@ -417,7 +483,8 @@ def load_module(directory: Path | str) -> ModuleContent:
     paths = sorted((directory / "scenarios").glob("*.toml"))
     if not paths:
         raise ContentError(directory / "scenarios", "", "no scenario files (*.toml)")
-    scenarios = [load_scenario(path, policy, topics) for path in paths]
+    topic_clauses = _topic_clauses(table, topics, policy)
+    scenarios = [load_scenario(path, policy, topics, topic_clauses) for path in paths]
     seen: dict[str, Path] = {}
     for scenario in scenarios:
         if scenario.slug in seen:

@@ -125,7 +125,7 @@ def test_the_policy_has_both_versions_clause_by_clause_and_the_second_is_materia
 def test_the_module_settings_come_from_the_content(demo):
     module = demo["module"]
     assert module.title == "Contacting the public: personal devices and police data"
-    assert (module.pass_mark, module.estimated_minutes) == (80, 25)
+    assert (module.pass_mark, module.estimated_minutes) == (80, 32)
     assert module.learning_outcomes.count("<li>") == 5
 
 
@@ -194,7 +194,12 @@ BATS = "scenarios/04-the-bats-screen.toml"
         (BATS, 'slug = "the-bats-screen"', 'slug = "after-the-arrest"', "“slug”: “after-the-arrest” is also"),
         (ARREST, 'slug = "after-the-arrest"', 'slug = "After the arrest"', "“slug”: “After the arrest” must be"),
         ("module.toml", "pass_mark = 80", "pass_mark = 0", "“pass_mark”: must be between 1 and 100, not 0"),
-        ("module.toml", "estimated_minutes = 25", "", "“estimated_minutes”: is missing"),
+        ("module.toml", "estimated_minutes = 32", "", "“estimated_minutes”: is missing"),
+        (ARREST, "clause = 1", "clause = 4", "step 2, “clause”: clause 4 does not support this step's topics"),
+        ("module.toml", "switch-off-or-store = [4]\n", "", "gives no clauses for the topic “switch-off-or-store”"),
+        ("module.toml", "switch-off-or-store = [4]", "switch-off-or-store = [44]", "version 2.0 has no clause 44"),
+        ("module.toml", 'switch-off-or-store = [4]', 'switch-off-or-store = "4"', "must be a list of clause numbers"),
+        ("module.toml", '[topic_clauses."2.0"]', '[topic_clauses."3.0"]', "“3.0” is not a version"),
         ("policy.toml", "number = 3\n", "number = 1\n", "clause 1 comes after clause 2"),
         ("policy.toml", 'label = "2.0"', 'label = "1.0"', "version “1.0” appears twice"),
     ],
