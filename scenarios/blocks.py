@@ -77,6 +77,14 @@ class StepValue(blocks.StructValue):
         return topic_tags(self.get("topics"))
 
     def options(self) -> list[Option]:
+        # Read on every step of every replay of an attempt: built once per value (a pinned
+        # revision's values are shared, read-only), and handed out as a new list each time.
+        built = self.__dict__.get("_options")
+        if built is None:
+            built = self.__dict__["_options"] = self._build_options()
+        return list(built)
+
+    def _build_options(self) -> list[Option]:
         return [
             Option(
                 id=str(item.id),

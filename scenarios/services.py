@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import random
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -142,19 +144,40 @@ class Walk:
     current: Step | None
 
 
+# A pinned revision never changes, so each process keeps the steps it parsed from the last few
+# hundred: turning a revision's stored steps into blocks was most of the cost of every step page
+# (a module of 18 scenarios is read again at each answer). The key includes the revision's
+# creation time as well as its id, so an id used again (a rolled-back test) is not mistaken.
+_PARSED_MAX = 512
+_parsed_revisions: OrderedDict[tuple, _Scenario] = OrderedDict()
+_parsed_lock = threading.Lock()
+
+
+def _parsed(revision) -> _Scenario:
+    """The revision's scenario as the engine reads it (steps as blocks), read-only and shared
+    by every attempt pinned to it. ``revision.content`` is only read when not kept already."""
+    key = (revision.pk, revision.created_at)
+    with _parsed_lock:
+        if key in _parsed_revisions:
+            _parsed_revisions.move_to_end(key)
+            return _parsed_revisions[key]
+    # Only the fields the engine needs, read from the revision as stored: rebuilding the whole
+    # page (revision.as_object()) costs several times as much.
+    content = revision.content
+    steps = list(ScenarioPage._meta.get_field("steps").to_python(content["steps"]))
+    scenario = _Scenario(int(revision.object_id), content["title"], content["narrative"], steps, step_names(steps))
+    with _parsed_lock:
+        _parsed_revisions[key] = scenario
+        if len(_parsed_revisions) > _PARSED_MAX:
+            _parsed_revisions.popitem(last=False)
+    return scenario
+
+
 def _pinned_scenarios(attempt: Attempt) -> list[_Scenario]:
     cached = getattr(attempt, "_scenarios", None)
     if cached is None:
-        cached = []
-        steps_field = ScenarioPage._meta.get_field("steps")
-        for pinned in attempt.pinned_scenarios.select_related("revision"):
-            # Only the fields the engine needs, read from the revision as stored: rebuilding
-            # the whole page (revision.as_object()) costs several times as much.
-            content = pinned.revision.content
-            steps = list(steps_field.to_python(content["steps"]))
-            cached.append(
-                _Scenario(pinned.scenario_id, content["title"], content["narrative"], steps, step_names(steps))
-            )
+        pinned = attempt.pinned_scenarios.select_related("revision").defer("revision__content")
+        cached = [replace(_parsed(each.revision), id=each.scenario_id) for each in pinned]
         attempt._scenarios = cached
     return cached
 

@@ -198,7 +198,7 @@ BATS = "scenarios/04-the-bats-screen.toml"
         (ARREST, "clause = 1", "clause = 4", "step 2, “clause”: clause 4 does not support this step's topics"),
         ("module.toml", "switch-off-or-store = [4]\n", "", "gives no clauses for the topic “switch-off-or-store”"),
         ("module.toml", "switch-off-or-store = [4]", "switch-off-or-store = [44]", "version 2.0 has no clause 44"),
-        ("module.toml", 'switch-off-or-store = [4]', 'switch-off-or-store = "4"', "must be a list of clause numbers"),
+        ("module.toml", "switch-off-or-store = [4]", 'switch-off-or-store = "4"', "must be a list of clause numbers"),
         ("module.toml", '[topic_clauses."2.0"]', '[topic_clauses."3.0"]', "“3.0” is not a version"),
         ("policy.toml", "number = 3\n", "number = 1\n", "clause 1 comes after clause 2"),
         ("policy.toml", 'label = "2.0"', 'label = "1.0"', "version “1.0” appears twice"),
@@ -235,6 +235,7 @@ def test_a_question_with_one_option_is_refused(db, content):
 
 def test_a_topic_no_step_teaches_is_refused(db, content):
     edit(content / "module.toml", "[topics]\n", '[topics]\nbody-worn-video = "Body-worn video"\n')
+    edit(content / "module.toml", '[topic_clauses."2.0"]\n', '[topic_clauses."2.0"]\nbody-worn-video = [3]\n')
     with pytest.raises(ContentError, match="no step teaches “body-worn-video”"):
         load_module(content)
 
