@@ -30,12 +30,12 @@ install: $(VENV)/.installed
 assets: frontend/build/attest/attest.css
 
 run: install assets
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py migrate --noinput --verbosity 0
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py seed_demo
+	PORT=$(PORT) DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py migrate --noinput --verbosity 0
+	PORT=$(PORT) DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py seed_demo
 	@echo
 	@echo "Attest is starting at http://127.0.0.1:$(PORT)/  (Wagtail admin: http://127.0.0.1:$(PORT)/admin/)"
 	@echo "Sign in with a demo login above. Stop with Ctrl+C."
-	DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	PORT=$(PORT) DJANGO_SETTINGS_MODULE=config.settings.dev $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install assets
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)

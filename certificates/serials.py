@@ -44,6 +44,8 @@ def new_serial() -> str:
 def normalise(text: str) -> str:
     """The compact form of a typed serial. Raises ``InvalidSerial`` if it cannot be one."""
     compact = text.strip().upper().translate(_READ_AS)
+    if not compact:
+        raise InvalidSerial("Enter the certificate's serial number.")
     if len(compact) != LENGTH:
         raise InvalidSerial(f"A serial has {LENGTH} characters; this has {len(compact)}.")
     stray = sorted({symbol for symbol in compact if symbol not in _VALUE})

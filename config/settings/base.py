@@ -30,6 +30,7 @@ env = environ.Env(
     REMINDER_ESCALATE_AFTER_DAYS=(int, 14),
     RESPONSE_RETENTION_YEARS=(int, 6),
     SITE_URL=(str, "http://127.0.0.1:8000"),
+    PORT=(int, 8000),
     FORCE_NAME=(str, "Metropolitan Police Service"),
     DEMO_PASSWORD=(str, "attest-demo-2026"),
     SECURE_SSL_REDIRECT=(bool, True),
@@ -172,6 +173,7 @@ LOGIN_REDIRECT_URL = "learning:dashboard"
 # django-allauth: people are provisioned from the HR system, so there is no public sign-up;
 # they sign in with their username or their email address.
 ACCOUNT_ADAPTER = "access.adapters.AccountAdapter"
+ACCOUNT_FORMS = {"login": "access.forms.SignInForm"}
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"

@@ -93,6 +93,15 @@ def test_the_verify_form_explains_a_mistyped_serial(client, certificate):
     assert client.get(f"/verify/{wrong}/").status_code == 404
 
 
+def test_an_empty_verify_form_asks_for_the_serial(client, db):
+    response = client.get("/verify/", {"serial": "  "})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "govuk-error-summary" in text
+    assert '<a href="#serial">Enter the certificate&#x27;s serial number.</a>' in text
+    assert "has 0" not in text
+
+
 def test_an_unknown_serial_is_reported_plainly(client, db):
     from certificates.serials import grouped, new_serial
 

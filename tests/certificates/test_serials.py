@@ -51,7 +51,8 @@ def test_any_single_mistyped_character_is_caught(serial, position, replacement):
     [
         ("ABCD", "has 4"),
         ("ABCD-EFGH-JKMN-PQRS-TVWU", "cannot contain U"),
-        ("", "has 0"),
+        ("", "Enter the certificate's serial number"),
+        (" - ", "Enter the certificate's serial number"),
     ],
 )
 def test_a_malformed_serial_says_what_is_wrong(typed, message):

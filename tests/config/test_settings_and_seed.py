@@ -35,7 +35,7 @@ def run_with_settings(module: str, code: str, **env: str) -> subprocess.Complete
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SITE_URL", "CACHE_URL", "REDIS_URL"}
+        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SITE_URL", "CACHE_URL", "REDIS_URL", "PORT"}
     }
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
@@ -80,6 +80,31 @@ def test_database_url_selects_postgresql_otherwise_a_sqlite_file():
     default = load_settings("config.settings.dev")
     assert '"engine": "django.db.backends.sqlite3"' in default.stdout
     assert "db.sqlite3" in default.stdout
+
+
+@pytest.mark.parametrize(
+    ("env", "site_url"), [({"PORT": "8123"}, "http://127.0.0.1:8123"), ({}, "http://127.0.0.1:8000")]
+)
+def test_in_development_the_sites_address_follows_the_port_make_run_serves_on(env, site_url):
+    # The verify link, the QR code and email links are built from SITE_URL (issue 15).
+    result = run_with_settings(
+        "config.settings.dev",
+        "import django; from django.conf import settings; django.setup(); "
+        "print(settings.SITE_URL, settings.WAGTAILADMIN_BASE_URL)",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [site_url, site_url]
+
+
+def test_in_development_a_site_url_that_is_set_wins_over_the_port():
+    result = run_with_settings(
+        "config.settings.dev",
+        "import django; from django.conf import settings; django.setup(); print(settings.SITE_URL)",
+        PORT="8123",
+        SITE_URL="http://attest.local:9000/",
+    )
+    assert result.stdout.strip() == "http://attest.local:9000"
 
 
 def docs_text() -> str:
