@@ -47,9 +47,10 @@ def needs_mfa_for(request) -> bool:
         return False
     # Pages about one person are privileged when the person is someone else: their views call
     # ``require_for_someone_elses``.
-    privileged = request.path.startswith(admin_prefix()) or (
-        match is not None and match.view_name in set(settings.MFA_REQUIRED_URL_NAMES)
-    )
+    # The admin is privileged for those who may use it; anyone else (a line manager) is refused
+    # it (access.views.refuse_rather_than_sign_in_again), not asked for MFA first.
+    in_admin = request.path.startswith(admin_prefix()) and request.user.has_perm("wagtailadmin.access_admin")
+    privileged = in_admin or (match is not None and match.view_name in set(settings.MFA_REQUIRED_URL_NAMES))
     return privileged and requires_mfa(request.user)
 
 

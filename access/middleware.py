@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+from csp.constants import SELF
 from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.contrib import messages
@@ -129,14 +130,28 @@ class AccessDeniedMiddleware:
         return response
 
 
+# A preview keeps the page's own policy, but the admin's preview panel (this site) may frame it.
+PREVIEW_CSP_REPLACE = {"frame-ancestors": [SELF]}
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's policy, relaxed on the Wagtail admin by ``ADMIN_CSP_REPLACE``: its editors
     rely on inline styles and scripts, and it previews pages in a frame of itself. Officer
-    pages keep the strict policy."""
+    pages keep the strict policy.
+
+    A preview is the page rendered through the whole middleware stack again, for a pretend
+    request to the page's own address (Wagtail's ``make_preview_request``, which marks it
+    ``is_preview``): it gets the officer page's policy, and its headers are kept by the admin's
+    response around it. Only its framing changes (``PREVIEW_CSP_REPLACE`` and X-Frame-Options
+    SAMEORIGIN), or the editor's preview panel stays blank."""
 
     def process_response(self, request, response):
-        if request.path.startswith(admin_prefix()) and getattr(response, "_csp_replace", None) is None:
-            response._csp_replace = settings.ADMIN_CSP_REPLACE
+        if getattr(response, "_csp_replace", None) is None:
+            if getattr(request, "is_preview", False):
+                response._csp_replace = PREVIEW_CSP_REPLACE
+                response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+            elif request.path.startswith(admin_prefix()):
+                response._csp_replace = settings.ADMIN_CSP_REPLACE
         return super().process_response(request, response)
 
 

@@ -7,6 +7,8 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
+from access.views import refuse_rather_than_sign_in_again
+
 # One sign-in page for everyone, with its rate limits and MFA: Wagtail's own sign-in forms (the
 # admin's, and the front end's for private pages) would be ways around them.
 to_sign_in = RedirectView.as_view(pattern_name="account_login", query_string=True)
@@ -14,7 +16,8 @@ to_sign_in = RedirectView.as_view(pattern_name="account_login", query_string=Tru
 urlpatterns = [
     path("admin/login/", to_sign_in),
     path("training/_util/login/", to_sign_in),
-    path("admin/", include(wagtailadmin_urls)),
+    # Wagtail sends signed-in people without admin access to sign in, which sends them back: a loop.
+    path("admin/", include(decorate_urlpatterns(wagtailadmin_urls.urlpatterns, refuse_rather_than_sign_in_again))),
     # Documents (guidance attached to modules) are for signed-in staff, like the modules.
     path("documents/", include(decorate_urlpatterns(wagtaildocs_urls.urlpatterns, login_required))),
     path("accounts/", include("allauth.urls")),

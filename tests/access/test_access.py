@@ -344,7 +344,7 @@ def test_a_password_alone_cannot_change_the_mfa_methods_of_someone_who_has_one(c
 def test_officers_are_never_asked_for_mfa(client, people):
     sign_in(client, "officer")
     assert client.get("/").status_code == 200
-    assert not client.get("/admin/").url.startswith("/accounts/2fa/")
+    assert client.get("/admin/").status_code == 403  # refused, not asked for MFA
     assert client.get(f"/people/{people['officer'].pk}/transcript/").status_code == 200
 
 
@@ -368,6 +368,28 @@ def test_someone_elses_certificate_needs_mfa_but_ones_own_does_not(client, peopl
     session[MFA_SESSION_KEY] = {"method": "test", "at": 0}
     session.save()
     assert client.get(f"/certificates/{officers.display_serial}/").status_code == 200
+
+
+@pytest.mark.parametrize("username", ["officer", "manager"])
+@pytest.mark.parametrize("url", ["/admin/", "/admin/pages/"])
+def test_signed_in_people_without_admin_access_are_refused_the_admin_not_sent_round_a_loop(
+    client, people, username, url
+):
+    # Wagtail sends them to sign in, and the sign-in page sends a signed-in person back: the
+    # test client raises RedirectCycleError where a browser shows ERR_TOO_MANY_REDIRECTS.
+    sign_in(client, username)  # the line manager has no authenticator: no MFA asked either
+    response = client.get(url, follow=True)
+    assert response.status_code == 403 and response.redirect_chain == []
+    assert "You cannot open this page" in response.content.decode()
+    assert events(Action.ACCESS_DENIED, actor=people[username]).exists()
+
+
+def test_the_admin_still_sends_anonymous_people_to_sign_in_and_lets_admin_users_in(client, people):
+    response = client.get("/admin/")
+    assert response.status_code == 302 and response.url == "/accounts/login/?next=/admin/"
+    sign_in_with_mfa(client, people["admin"])
+    response = client.get("/admin/", follow=True)
+    assert response.status_code == 200 and response.redirect_chain == []
 
 
 def test_the_wagtail_admin_sign_out_needs_no_mfa(client, people):
@@ -575,6 +597,24 @@ def test_the_wagtail_admin_policy_lets_it_preview_in_a_frame_of_itself(client, d
     sign_in_with_mfa(client, demo["admin"])
     policy = client.get("/admin/")["Content-Security-Policy"]
     assert "frame-ancestors 'self'" in policy
+
+
+def test_the_editors_preview_may_be_framed_by_the_admin_and_the_page_itself_still_not(client, people):
+    index = people["module"].get_parent().specific  # the training index: its edit form is title and slug
+    sign_in_with_mfa(client, people["trainer"])
+    preview = f"/admin/pages/{index.pk}/edit/preview/"
+    assert client.post(preview, {"title": index.title, "slug": index.slug}).json()["is_valid"]
+    revision = f"/admin/pages/{index.pk}/revisions/{index.save_revision().pk}/view/"  # history's preview
+    for response in (client.get(f"{preview}?in_preview_panel=true"), client.get(revision)):
+        assert response.status_code == 200
+        policy = response["Content-Security-Policy"]
+        assert "frame-ancestors 'self'" in policy and "frame-ancestors 'none'" not in policy
+        assert response["X-Frame-Options"] == "SAMEORIGIN"
+        assert "unsafe-inline" not in policy  # the page's own strict policy, framing aside
+    sign_in(client, "officer")
+    response = client.get(index.url)
+    assert response.status_code == 200 and "frame-ancestors 'none'" in response["Content-Security-Policy"]
+    assert response["X-Frame-Options"] == "DENY"
 
 
 def test_production_settings_turn_on_hsts_and_secure_cookies():
