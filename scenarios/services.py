@@ -9,6 +9,7 @@ nothing. Scoring is a pure function of the steps and the responses.
 from __future__ import annotations
 
 import random
+import re
 import secrets
 import threading
 from collections import OrderedDict
@@ -59,6 +60,9 @@ class InvalidAnswer(AttemptError):
     pass
 
 
+_ALL_THAT_APPLY = re.compile(r"\s*(?:tick|select) all that apply\.?\s*$", re.IGNORECASE)
+
+
 @dataclass(frozen=True)
 class Step:
     """One step as this attempt shows it: options already in the attempt's order."""
@@ -80,9 +84,20 @@ class Step:
     def correct_ids(self) -> frozenset[str]:
         return frozenset(option.id for option in self.options if option.correct)
 
+    @property
+    def question(self) -> str:
+        """The prompt as a heading: on a multiple-response step, without a closing "Tick all that
+        apply." (the page says "Select all that apply." once, as the GOV.UK hint)."""
+        return _ALL_THAT_APPLY.sub("", self.prompt) if self.multiple else self.prompt
+
     def chosen(self, choice_ids: Iterable[str]) -> list[Option]:
         wanted = set(choice_ids)
         return [option for option in self.options if option.id in wanted]
+
+    def missed(self, choice_ids: Iterable[str]) -> list[Option]:
+        """The right options not chosen, in the order shown."""
+        wanted = set(choice_ids)
+        return [option for option in self.options if option.correct and option.id not in wanted]
 
     def is_right(self, choice_ids: Iterable[str]) -> bool:
         """Every right option and nothing else; for a one-answer step, one right option."""
@@ -142,6 +157,8 @@ class Walk:
 
     answered: list[Step]
     current: Step | None
+    # Where the current step is in the pinned scenarios: (scenario index, step index).
+    place: tuple[int, int] | None = None
 
 
 # A pinned revision never changes, so each process keeps the steps it parsed from the last few
@@ -234,8 +251,45 @@ def walk(attempt: Attempt) -> Walk:
     if len(answered) >= MAX_STEPS:
         place = None  # an officer going round a loop for ever still reaches a result
     current = None if place is None or attempt.is_finished else _step(attempt, scenarios, place, len(answered) + 1)
-    attempt._walk = Walk(answered, current)
+    attempt._walk = Walk(answered, current, place if current else None)
     return attempt._walk
+
+
+@dataclass(frozen=True)
+class ProgressEstimate:
+    """How far along its path an attempt is: the steps answered and the steps it will have in
+    all if every step still to come is answered right."""
+
+    answered: int
+    total: int
+    exact: bool  # no decision point lies ahead, so no answer can change the total
+
+
+def progress_estimate(attempt: Attempt) -> ProgressEstimate:
+    """The steps answered so far plus the steps ahead on the right path from the current step.
+
+    The right path takes the first right choice (in the order written) at a decision point, and a
+    step's ``then`` (or the next step in the list) elsewhere; at a scenario's end it goes on to
+    the next scenario's first step. So the total is exact for an officer who answers right, and
+    after a wrong choice it is worked out again from wherever that choice led. ``exact`` is False
+    while a step ahead could lead to more than one place. A right path that comes back to a step
+    already counted is cut there, and the total never passes ``MAX_STEPS``. Reads only what
+    ``walk`` has already read (no query once the walk is cached); a finished attempt's total is
+    the steps answered.
+    """
+    progress = walk(attempt)
+    answered = len(progress.answered)
+    scenarios = _pinned_scenarios(attempt)
+    place, ahead, exact, counted = progress.place, 0, True, set()
+    while place is not None and place not in counted and answered + ahead < MAX_STEPS:
+        counted.add(place)
+        scenario_index, step_index = place
+        scenario = scenarios[scenario_index]
+        value = scenario.steps[step_index].value
+        exact &= len(set(value.targets(following_step(scenario.names, step_index)))) <= 1
+        ahead += 1
+        place = _advance(scenarios, place, [option for option in value.options() if option.correct])
+    return ProgressEstimate(answered=answered, total=answered + ahead, exact=exact)
 
 
 def steps_in_list_order(attempt: Attempt) -> list[Step]:

@@ -89,6 +89,8 @@ def step(request, public_id, position: int):
             "story_is_new": story_is_new,
             "response": response,
             "chosen": this_step.chosen(response.choice_ids) if response else [],
+            "missed": this_step.missed(response.choice_ids) if response and this_step.multiple else [],
+            "estimate": services.progress_estimate(attempt),
             "error": error,
             "error_summary": [("answer", error)] if error else [],
             "policy_url": _policy_url(attempt),

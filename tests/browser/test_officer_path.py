@@ -158,7 +158,7 @@ def pass_the_scenarios(page: Page, *, check_page: PageCheck) -> Attempt:
     wrong_count = 0
     while True:
         step = step_on_screen(page)
-        expect(page.get_by_role("heading", level=1)).to_have_text(step.prompt)
+        expect(page.get_by_role("heading", level=1)).to_have_text(step.question)
         check_page(page)
         right = step.critical or wrong_count > 0
         wrong_count += not right
