@@ -217,4 +217,4 @@ def test_policy_owners_manage_policies_in_the_admin(client, demo):
     assert client.get("/admin/snippets/certificates/policydocument/").status_code == 200
     assert client.get(f"/admin/snippets/certificates/policydocument/edit/{document.pk}/").status_code == 200
     client.force_login(demo["officer"])
-    assert client.get("/admin/snippets/certificates/policydocument/").status_code == 302
+    assert client.get("/admin/snippets/certificates/policydocument/").status_code == 403

@@ -213,7 +213,7 @@ def test_only_policy_owners_publish_policies(client, demo, policy):
         sign_in_with_mfa(client, demo[person])
         publish(client, policy, version_label="3.0", body=reworded(policy))
     client.force_login(demo["officer"])
-    assert client.get(EDIT.format(policy.pk)).status_code == 302  # to the admin sign-in
+    assert client.get(EDIT.format(policy.pk)).status_code == 403  # refused, not sent to sign in again
     publish(client, policy, version_label="3.0", body=reworded(policy))
     assert not policy.versions.filter(version_label="3.0").exists()
 
