@@ -23,7 +23,8 @@ from django.conf import settings
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 
-from scenarios.graph import END
+from scenarios.blocks import right_path as right_steps
+from scenarios.models import ScenarioPage
 
 from .content import ContentError, ModuleContent, PolicyContent, VersionContent, _read, _Table, load_policy
 
@@ -221,23 +222,17 @@ def _options(step: dict) -> list[dict]:
 def right_path(steps: list[dict]) -> list[tuple[dict, list[dict]]]:
     """Each step a scenario's right answers lead through, with its right options (for a true or
     false step, the right one of the two, carrying ``feedback_if_right``)."""
-    names = [(step["value"].get("name") or "").strip() or f"#{index}" for index, step in enumerate(steps)]
-    path, index, seen = [], 0, set()
-    while index is not None and index not in seen and index < len(steps):
-        seen.add(index)
+    # Which steps: the engine's own rule (``scenarios.blocks.right_path``), on the steps as blocks.
+    stream = ScenarioPage._meta.get_field("steps").to_python(steps)
+    path = []
+    for index in right_steps(stream):
         step = steps[index]
         value = step["value"]
-        following = names[index + 1] if index + 1 < len(names) else END
         if step["type"] == "true_false":
             right = [{"text": value["answer"].title(), "feedback": value["feedback_if_right"]}]
         else:
             right = [option for option in _options(step) if option.get("correct")]
         path.append((step, right))
-        if step["type"] == "decision_point":
-            target = (right[0].get("leads_to") or "").strip() or END
-        else:
-            target = (value.get("then") or "").strip() or following
-        index = names.index(target) if target != END and target in names else None
     return path
 
 

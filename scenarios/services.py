@@ -23,7 +23,7 @@ from wagtail.models import Page
 
 from core.numbers import percent
 
-from .blocks import Option, following_step, step_names
+from .blocks import Option, following_step, right_path, step_names
 from .graph import END
 from .models import Attempt, PinnedScenario, Response, ScenarioPage
 from .signals import attempt_finished
@@ -279,17 +279,20 @@ def progress_estimate(attempt: Attempt) -> ProgressEstimate:
     """
     progress = walk(attempt)
     answered = len(progress.answered)
-    scenarios = _pinned_scenarios(attempt)
-    place, ahead, exact, counted = progress.place, 0, True, set()
-    while place is not None and place not in counted and answered + ahead < MAX_STEPS:
-        counted.add(place)
-        scenario_index, step_index = place
-        scenario = scenarios[scenario_index]
-        value = scenario.steps[step_index].value
-        exact &= len(set(value.targets(following_step(scenario.names, step_index)))) <= 1
-        ahead += 1
-        place = _advance(scenarios, place, [option for option in value.options() if option.correct])
-    return ProgressEstimate(answered=answered, total=answered + ahead, exact=exact)
+    ahead: list[tuple[_Scenario, int]] = []
+    if progress.place is not None:
+        scenarios = _pinned_scenarios(attempt)
+        first_scenario, first_step = progress.place
+        for index in range(first_scenario, len(scenarios)):
+            scenario = scenarios[index]
+            start = first_step if index == first_scenario else 0
+            ahead += [(scenario, step) for step in right_path(scenario.steps, start)]
+    ahead = ahead[: max(0, MAX_STEPS - answered)]
+    exact = all(
+        len(set(scenario.steps[step].value.targets(following_step(scenario.names, step)))) <= 1
+        for scenario, step in ahead
+    )
+    return ProgressEstimate(answered=answered, total=answered + len(ahead), exact=exact)
 
 
 def steps_in_list_order(attempt: Attempt) -> list[Step]:
