@@ -14,7 +14,15 @@ from wagtail.log_actions import log
 from access.network import normalised_ip
 from core.dates import add_months
 
-from .models import Attestation, Certificate, LedgerAnchor, PolicyDocument, PolicyVersion, policy_version_published
+from .models import (
+    Attestation,
+    Certificate,
+    LedgerAnchor,
+    PolicyDocument,
+    PolicyVersion,
+    certificate_revoked,
+    policy_version_published,
+)
 from .serials import new_serial
 
 GENESIS_HASH = "0" * 64
@@ -50,17 +58,25 @@ def names_match(typed: str, full_name: str) -> bool:
 
 
 @transaction.atomic
-def attest(user, version: PolicyVersion, typed_name: str, context: Context) -> Attestation:
+def attest(
+    user, version: PolicyVersion, typed_name: str, context: Context, *, after_revocation: Certificate | None = None
+) -> Attestation:
     """Append the person's attestation to ``version`` to the ledger.
 
     The statement and body hash are taken from the version as it stands. Raises
     ``NameMismatch`` if ``typed_name`` is not the person's full name, and
-    ``AlreadyAttested`` (carrying the earlier row) if they attested to it before.
+    ``AlreadyAttested`` (carrying the earlier row) if they attested to it before: unless
+    ``after_revocation``, their revoked certificate, is the certificate of that earlier row, in
+    which case the new row is appended pointing at it (once per revoked certificate).
     """
     if not names_match(typed_name, user.get_full_name()):
         raise NameMismatch("Type your full name exactly as it appears on your record.")
-    existing = Attestation.objects.filter(user=user, policy_version=version).first()
-    if existing:
+    if after_revocation is not None and (
+        after_revocation.user_id != user.pk or after_revocation.status != Certificate.Status.REVOKED
+    ):
+        raise ValueError("Only the person's own revoked certificate can be attested after.")
+    existing = _latest_attestation(user, version)
+    if existing and (after_revocation is None or existing.pk != after_revocation.attestation_id):
         raise AlreadyAttested(existing)
     _lock_ledger()
     last = Attestation.objects.order_by("-pk").only("row_hash").first()
@@ -76,17 +92,22 @@ def attest(user, version: PolicyVersion, typed_name: str, context: Context) -> A
         ip_address=normalised_ip(context.ip_address),
         user_agent=context.user_agent[:500],
         previous_hash=last.row_hash if last else GENESIS_HASH,
+        after_revocation=after_revocation,
     )
     row.row_hash = row.compute_hash()
     try:
         with transaction.atomic():
             row.save()
-    except IntegrityError as error:
-        existing = Attestation.objects.filter(user=user, policy_version=version).first()
+    except IntegrityError as error:  # another tab got there first
+        existing = _latest_attestation(user, version)
         if existing:
             raise AlreadyAttested(existing) from error
         raise
     return row
+
+
+def _latest_attestation(user, version: PolicyVersion) -> Attestation | None:
+    return Attestation.objects.filter(user=user, policy_version=version).order_by("-pk").first()
 
 
 def _lock_ledger() -> None:
@@ -237,9 +258,10 @@ class AlreadyRevoked(Exception):
 
 
 @transaction.atomic
-def revoke(certificate: Certificate, *, reason: str, by) -> Certificate:
+def revoke(certificate: Certificate, *, reason: str, by, retake_due=None) -> Certificate:
     """Withdraw a certificate, keeping it: its verification page says it is revoked. The
-    reason and who revoked it go to the audit trail."""
+    reason and who revoked it go to the audit trail, and ``certificate_revoked`` sends the
+    holder back to training (due by ``retake_due``, or the default), in the same transaction."""
     reason = " ".join(reason.split())
     if not reason:
         raise ValueError("Give the reason the certificate is revoked.")
@@ -252,4 +274,5 @@ def revoke(certificate: Certificate, *, reason: str, by) -> Certificate:
     certificate.revoked_by = by
     certificate.save(update_fields=["status", "revoked_reason", "revoked_at", "revoked_by"])
     log(certificate, "attest.certificate.revoke", user=by, data={"serial": certificate.serial, "reason": reason})
+    certificate_revoked.send(sender=Certificate, certificate=certificate, retake_due=retake_due)
     return certificate

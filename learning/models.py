@@ -257,6 +257,15 @@ class Enrolment(models.Model):
     passed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     certificate_serial = models.CharField(max_length=32, blank=True)
+    # Set on a cycle opened because HR revoked the certificate the cycle before ended with.
+    revoked_certificate = models.ForeignKey(
+        Certificate,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The revoked certificate this cycle was opened to replace.",
+    )
 
     objects = EnrolmentQuerySet.as_manager()
 
@@ -344,6 +353,13 @@ class ModuleProgress:
     certificate: Certificate | None
     attempts_made: int
     earlier_attestation: Attestation | None = None
+    revoked: Certificate | None = None
+
+    @property
+    def retake(self) -> bool:
+        """HR revoked the certificate of their latest attestation: they must pass the scenarios
+        again (an attempt finished after the revocation) and attest again."""
+        return self.revoked is not None and not self.complete
 
     @property
     def reattest(self) -> bool:
@@ -384,6 +400,11 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
     binding_ids = {version.pk for version in binding}
     attestation = max((row for row in own if row.policy_version_id in binding_ids), key=_pk, default=None)
     certificate = Certificate.objects.filter(attestation=attestation).first() if attestation else None
+    latest = max(own, key=_pk, default=None)
+    revoked = _revoked_certificate(latest, certificate)
+    if revoked is not None:  # it no longer counts, nor does any pass before it was revoked
+        attestation = certificate = None
+        attempts = [a for a in attempts if not a.is_finished or a.completed_at > revoked.revoked_at]
     return ModuleProgress(
         enrolment=enrolment,
         attempt_in_progress=next((a for a in attempts if not a.is_finished), None),
@@ -393,8 +414,21 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
         attestation=attestation,
         certificate=certificate,
         attempts_made=len(attempts),
-        earlier_attestation=None if attestation else max(own, key=_pk, default=None),
+        earlier_attestation=None if attestation or revoked else latest,
+        revoked=revoked,
     )
+
+
+def _revoked_certificate(latest: Attestation | None, certificate: Certificate | None) -> Certificate | None:
+    """The certificate of the person's latest attestation to the module's policy, if HR has
+    revoked it: the one they must now train again to replace."""
+    if latest is None:
+        return None
+    if certificate is None or certificate.attestation_id != latest.pk:
+        certificate = Certificate.objects.filter(attestation=latest).first()
+    if certificate is not None and certificate.status == Certificate.Status.REVOKED:
+        return certificate
+    return None
 
 
 def _pk(row) -> int:

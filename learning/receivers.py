@@ -2,12 +2,12 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from certificates.models import policy_version_published
+from certificates.models import certificate_revoked, policy_version_published
 from people.signals import people_imported
 from scenarios.signals import attempt_finished
 
 from .models import Assignment, Exemption
-from .services import open_reattestation_cycle, record_attempt_result, reopen_after_exemption
+from .services import open_reattestation_cycle, record_attempt_result, reopen_after_exemption, reopen_after_revocation
 from .tasks import enrol_assignments
 
 
@@ -20,6 +20,11 @@ def on_attempt_finished(sender, attempt, **kwargs):
 def on_policy_version_published(sender, version, **kwargs):
     # A version taking effect on a later day opens its cycle then, from the daily task.
     open_reattestation_cycle(version)
+
+
+@receiver(certificate_revoked, dispatch_uid="learning.reopen_after_revocation")
+def on_certificate_revoked(sender, certificate, retake_due=None, **kwargs):
+    reopen_after_revocation(certificate, due=retake_due)
 
 
 @receiver(post_save, sender=Assignment, dispatch_uid="learning.enrol_on_save")

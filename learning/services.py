@@ -83,13 +83,25 @@ def begin_module(user, module: ModulePage) -> Attempt:
         module,
         module.scenario_pages(),
         pass_mark=module.pass_mark,
-        max_attempts=module.max_attempts,
+        max_attempts=_attempt_limit(user, module),
     )
     if enrolment.status == Enrolment.Status.NOT_STARTED:
         enrolment.status = Enrolment.Status.IN_PROGRESS
         enrolment.started_at = timezone.now()
         enrolment.save(update_fields=["status", "started_at"])
     return attempt
+
+
+def _attempt_limit(user, module: ModulePage) -> int | None:
+    """The module's limit on attempts, counting only those made since HR last revoked the
+    person's certificate: a retake HR asked for is never refused for attempts used before."""
+    if module.max_attempts is None:
+        return None
+    revoked = module_progress(user, module).revoked
+    if revoked is None:
+        return module.max_attempts
+    before = Attempt.objects.filter(user=user, module=module, started_at__lte=revoked.revoked_at).count()
+    return module.max_attempts + before
 
 
 def record_attempt_result(attempt: Attempt) -> None:
@@ -135,7 +147,8 @@ def attest_to_module(
         )
     context = dataclasses.replace(context, module_id=module.pk, attempt_id=progress.passed_attempt.public_id)
     try:
-        attestation, already = attest(user, progress.policy_version, typed_name, context), False
+        attestation = attest(user, progress.policy_version, typed_name, context, after_revocation=progress.revoked)
+        already = False
     except AlreadyAttested as error:
         attestation, already = error.attestation, True
     certificate = issue_certificate(
@@ -242,6 +255,48 @@ def exempt(person, module: ModulePage, *, reason: str, by) -> Exemption:
         status=Enrolment.Status.EXEMPT
     )
     return exemption
+
+
+# How long someone whose certificate was revoked has to train again, unless HR says otherwise.
+RETAKE_WITHIN = datetime.timedelta(days=28)
+
+
+@transaction.atomic
+def reopen_after_revocation(certificate: Certificate, due: datetime.date | None = None) -> Enrolment | None:
+    """Send the holder of a revoked certificate back to training on its module.
+
+    When their latest cycle was completed with this certificate, a new cycle opens (the
+    completed one stays as it was: what was true then), due by ``due`` or ``RETAKE_WITHIN``
+    from today, pointing at the revoked certificate so their pages can say why. When their
+    latest cycle is still open but already passed (a re-attestation waiting), it goes back to
+    not started: a pass before the revocation no longer counts. Returns the cycle to do now,
+    or None when the certificate is not what their training rests on (an older one, or the
+    module no longer assigned to them)."""
+    current = (
+        Enrolment.objects.select_for_update()
+        .filter(user_id=certificate.user_id, module_id=certificate.module_id)
+        .order_by("-cycle")
+        .first()
+    )
+    if current is None or current.status == Enrolment.Status.EXEMPT:
+        return None
+    if current.status == Enrolment.Status.COMPLETE:
+        if current.certificate_serial != certificate.serial:
+            return None
+        return Enrolment.objects.create(
+            user_id=current.user_id,
+            module_id=current.module_id,
+            assignment_id=current.assignment_id,
+            cycle=current.cycle + 1,
+            due_date=due or timezone.localdate() + RETAKE_WITHIN,
+            revoked_certificate=certificate,
+        )
+    if current.status == Enrolment.Status.PASSED:
+        current.status = Enrolment.Status.IN_PROGRESS if current.started_at else Enrolment.Status.NOT_STARTED
+        current.passed_at = None
+        current.revoked_certificate = certificate
+        current.save(update_fields=["status", "passed_at", "revoked_certificate"])
+    return current
 
 
 def reopen_after_exemption(exemption: Exemption) -> None:

@@ -36,7 +36,7 @@ def dashboard(request):
     enrolments = (
         Enrolment.objects.for_user(request.user)
         .current()
-        .select_related("module")
+        .select_related("module", "revoked_certificate")
         # Work still to do first, soonest due first; completed (and exempt) modules last.
         .order_by(
             Case(When(Enrolment.open_q(), then=Value(0)), default=Value(1)),

@@ -24,7 +24,8 @@ from certificates.models import Certificate
 from certificates.services import AlreadyRevoked, revoke
 from core import export
 from core.reports import AdminReport
-from learning.models import ModulePage
+from learning.models import ModulePage, current_enrolment
+from learning.services import RETAKE_WITHIN
 from people.filters import OrgUnitFilter
 from people.models import OrgUnit
 
@@ -154,8 +155,29 @@ class RevokeForm(forms.Form):
         "that it is revoked.",
     )
 
+    retake_due = forms.DateField(
+        label="Retake due by",
+        widget=AdminDateInput,
+        error_messages={
+            "required": "Enter the date the holder must have retaken the module by.",
+            "invalid": "Enter the date as a real date, for example 2027-01-31.",
+        },
+        help_text="Revoking sends the holder back to training: they retake the scenarios and attest again "
+        "by this date, and count as not complete until they do.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["retake_due"].initial = timezone.localdate() + RETAKE_WITHIN
+
     def clean_reason(self):
         return " ".join(self.cleaned_data["reason"].split())  # the audit trail keeps it on one line
+
+    def clean_retake_due(self):
+        day = self.cleaned_data["retake_due"]
+        if day < timezone.localdate():
+            raise forms.ValidationError("The retake date has passed: choose today or a later day.")
+        return day
 
 
 def revoke_certificate(request, serial: str):
@@ -165,11 +187,26 @@ def revoke_certificate(request, serial: str):
     form = RevokeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            revoke(certificate, reason=form.cleaned_data["reason"], by=request.user)
+            revoke(
+                certificate,
+                reason=form.cleaned_data["reason"],
+                by=request.user,
+                retake_due=form.cleaned_data["retake_due"],
+            )
         except AlreadyRevoked as error:
             messages.warning(request, str(error))
         else:
-            messages.success(request, f"Certificate {certificate.display_serial} revoked. It is kept, marked revoked.")
+            reopened = current_enrolment(certificate.user, certificate.module_id)
+            messages.success(
+                request,
+                f"Certificate {certificate.display_serial} revoked. It is kept, marked revoked."
+                + (
+                    f" {certificate.holder_name} must retake {certificate.module_title} by "
+                    f"{reopened.due_date:%-d %B %Y}."
+                    if reopened and reopened.revoked_certificate_id == certificate.pk
+                    else ""
+                ),
+            )
         return redirect("certificate_report")
     return TemplateResponse(
         request,

@@ -5,7 +5,7 @@
 - ``certificates``: certificates and their state on a day.
 """
 
-from .certificates import Certificate
+from .certificates import Certificate, certificate_revoked
 from .ledger import Attestation, LedgerAnchor
 from .policies import (
     CLAUSE_NUMBER,
@@ -26,6 +26,7 @@ __all__ = [
     "PolicyVersion",
     "PolicyVersionQuerySet",
     "body_hash",
+    "certificate_revoked",
     "policy_version_published",
     "still_binding",
 ]

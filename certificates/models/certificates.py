@@ -6,11 +6,17 @@ import datetime
 
 from django.conf import settings
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 
 from ..serials import grouped
 from .ledger import Attestation
 from .policies import PolicyVersion
+
+# Sent when HR revokes a certificate, with ``certificate`` and ``retake_due`` (the day its holder
+# must have trained again by, or None for the default), so that whoever keeps track of training
+# can send the holder back to it.
+certificate_revoked = Signal()
 
 
 class Certificate(models.Model):

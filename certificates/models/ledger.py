@@ -35,10 +35,26 @@ class Attestation(AppendOnlyModel):
     user_agent = models.CharField(max_length=500, blank=True)
     previous_hash = models.CharField(max_length=64)
     row_hash = models.CharField(max_length=64, unique=True)
+    # An attestation made again after HR revoked the certificate of an earlier one points at that
+    # revoked certificate: the earlier row stays as it was, and the chain says why there are two.
+    after_revocation = models.OneToOneField(
+        "certificates.Certificate",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reattestation",
+        help_text="The revoked certificate this attestation was made to replace.",
+    )
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["user", "policy_version"], name="one_attestation_per_version"),
+            # One attestation per person per version, except the one made again after each
+            # revocation (itself one per revoked certificate: the one-to-one above).
+            models.UniqueConstraint(
+                fields=["user", "policy_version"],
+                condition=models.Q(after_revocation__isnull=True),
+                name="one_attestation_per_version",
+            ),
         ]
         ordering = ["pk"]
         # On PostgreSQL the database itself refuses to change the ledger, whatever the client.
@@ -48,23 +64,22 @@ class Attestation(AppendOnlyModel):
         return f"{self.user} attested {self.policy_version} at {self.created_at:%Y-%m-%d %H:%M}"
 
     def canonical(self) -> str:
-        return json.dumps(
-            {
-                "user": self.user_id,
-                "policy_version": self.policy_version_id,
-                "statement": self.statement,
-                "typed_name": self.typed_name,
-                "body_sha256": self.body_sha256,
-                "module": self.module_id,
-                "attempt": str(self.attempt_id) if self.attempt_id else None,
-                "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
-                "ip_address": self.ip_address,
-                "user_agent": self.user_agent,
-                "previous_hash": self.previous_hash,
-            },
-            sort_keys=True,
-            separators=(",", ":"),
-        )
+        fields = {
+            "user": self.user_id,
+            "policy_version": self.policy_version_id,
+            "statement": self.statement,
+            "typed_name": self.typed_name,
+            "body_sha256": self.body_sha256,
+            "module": self.module_id,
+            "attempt": str(self.attempt_id) if self.attempt_id else None,
+            "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
+            "ip_address": self.ip_address,
+            "user_agent": self.user_agent,
+            "previous_hash": self.previous_hash,
+        }
+        if self.after_revocation_id is not None:  # absent from rows made before it existed, whose hashes stand
+            fields["after_revocation"] = self.after_revocation_id
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()

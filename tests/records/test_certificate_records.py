@@ -302,6 +302,14 @@ def revoke_url(certificate: Certificate) -> str:
     return f"/admin/certificates/{certificate.serial}/revoke/"
 
 
+def revoke_form(reason: str, retake_due: datetime.date | None = None) -> dict:
+    """What HR's revoke form posts: the reason, and the day the holder must have trained again by."""
+    return {
+        "reason": reason,
+        "retake_due": (retake_due or timezone.localdate() + datetime.timedelta(days=14)).isoformat(),
+    }
+
+
 def revocation_entries(certificate: Certificate):
     return ModelLogEntry.objects.filter(
         content_type=ContentType.objects.get_for_model(Certificate),
@@ -320,7 +328,7 @@ def test_hr_revokes_a_certificate_with_a_reason(client, demo):
     sign_in_with_mfa(client, demo["hr"])
     assert client.get(revoke_url(certificate)).status_code == 200
     before = timezone.now()
-    response = client.post(revoke_url(certificate), {"reason": "  Attested   for someone else  "})
+    response = client.post(revoke_url(certificate), revoke_form("  Attested   for someone else  "))
     assert response.status_code == 302
     assert response["Location"] == REPORT
     row = Certificate.objects.get(pk=certificate.pk)  # kept, not deleted
@@ -349,7 +357,7 @@ def test_a_revocation_needs_a_reason(client, demo, reason):
     certificate = sam_certificate(client, demo)
     before = snapshot(certificate)
     sign_in_with_mfa(client, demo["hr"])
-    response = client.post(revoke_url(certificate), {"reason": reason})
+    response = client.post(revoke_url(certificate), revoke_form(reason))
     assert response.status_code == 200
     assert response.context["form"].errors["reason"] == ["Enter the reason the certificate is revoked."]
     assert "Enter the reason the certificate is revoked." in page_text(response)
@@ -362,7 +370,7 @@ def test_revoking_twice_changes_nothing(client, demo):
     revoke(certificate, reason="Issued in error", by=demo["hr"])
     before = snapshot(certificate)
     sign_in_with_mfa(client, demo["hr"])
-    response = client.post(revoke_url(certificate), {"reason": "Another reason"})
+    response = client.post(revoke_url(certificate), revoke_form("Another reason"))
     assert response.status_code in (200, 302)
     assert snapshot(certificate) == before
     assert before[1] == "Issued in error" and before[4] == 1
@@ -377,7 +385,7 @@ def test_only_hr_may_revoke(client, demo, who):
     sign_in_with_mfa(client, demo[who])
     for response in [
         client.get(revoke_url(certificate)),
-        client.post(revoke_url(certificate), {"reason": "Because I can"}),
+        client.post(revoke_url(certificate), revoke_form("Because I can")),
     ]:
         assert_refused(response)
     assert snapshot(certificate) == before
