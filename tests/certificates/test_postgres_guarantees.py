@@ -154,3 +154,27 @@ def test_concurrent_attestations_by_different_people_keep_one_unbroken_chain(dem
         assert row.previous_hash == previous
         assert row.row_hash == row.compute_hash()
         previous = row.row_hash
+
+
+def test_concurrent_attestations_after_a_revocation_make_one_new_row(demo):
+    """After HR revokes a certificate, the holder may attest to the same version once more:
+    sixteen tabs doing so at once append one row, pointing at the revocation, and one certificate."""
+    from certificates.services import revoke
+
+    officer, module = demo["officer"], demo["module"]
+    passed_attempt(officer, module)
+    shown = shown_text(module)
+    context = Context(ip_address="127.0.0.1")
+    first = attest_to_module(officer, module, "Sam Taylor", context, shown_body_sha256=shown).certificate
+    revoke(first, reason="Attested on behalf of another officer", by=demo["hr"])
+    passed_attempt(officer, module)
+
+    results = run_together(
+        16, lambda i: attest_to_module(officer, module, "Sam Taylor", context, shown_body_sha256=shown)
+    )
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    rows = list(Attestation.objects.filter(user=officer).order_by("pk"))
+    assert [row.after_revocation_id for row in rows] == [None, first.pk]
+    assert Certificate.objects.filter(user=officer).count() == 2
+    assert sum(not result.already_attested for result in results) == 1
