@@ -1,7 +1,9 @@
 """The certificate as a PDF, drawn with reportlab.
 
-Font, colours, margin and document properties are the service's own (``core.pdf``); the QR
-code carries the public verification URL.
+Font, colours, margin and document properties are the service's own (``core.pdf``), and so is
+the tagging: each piece of text is a structure element in reading order, the border an
+artifact and the QR code, which carries the public verification URL, a figure with that URL as
+its alternative text.
 """
 
 from __future__ import annotations
@@ -79,37 +81,48 @@ def render_pdf(certificate: Certificate) -> bytes:
         font_size=11,
     )
 
-    canvas.setStrokeColor(BLUE)
-    canvas.setLineWidth(3)
-    canvas.rect(PAGE_MARGIN / 2, PAGE_MARGIN / 2, width - PAGE_MARGIN, height - PAGE_MARGIN)
+    with canvas.artifact():
+        canvas.setStrokeColor(BLUE)
+        canvas.setLineWidth(3)
+        canvas.rect(PAGE_MARGIN / 2, PAGE_MARGIN / 2, width - PAGE_MARGIN, height - PAGE_MARGIN)
 
+    # Tagged in reading order, top to bottom, so a screen reader reads it as it looks.
     canvas.setFillColor(TEXT)
-    canvas.setFont(BOLD, 16)
-    canvas.drawString(PAGE_MARGIN, height - PAGE_MARGIN - 6 * mm, settings.FORCE_NAME)
-    canvas.setFont(REGULAR, 11)
-    canvas.drawString(PAGE_MARGIN, height - PAGE_MARGIN - 12 * mm, "Training and policy attestation")
+    with canvas.tag("P"):
+        canvas.setFont(BOLD, 16)
+        canvas.drawString(PAGE_MARGIN, height - PAGE_MARGIN - 6 * mm, settings.FORCE_NAME)
+    with canvas.tag("P"):
+        canvas.setFont(REGULAR, 11)
+        canvas.drawString(PAGE_MARGIN, height - PAGE_MARGIN - 12 * mm, "Training and policy attestation")
 
-    canvas.setFont(BOLD, 28)
-    canvas.drawString(PAGE_MARGIN, height - 62 * mm, "Certificate of completion")
-    canvas.setFont(REGULAR, 13)
-    canvas.drawString(PAGE_MARGIN, height - 74 * mm, "This is to certify that")
-    canvas.setFont(BOLD, 22)
-    canvas.drawString(PAGE_MARGIN, height - 86 * mm, certificate.holder_name)
+    with canvas.tag("H1"):
+        canvas.setFont(BOLD, 28)
+        canvas.drawString(PAGE_MARGIN, height - 62 * mm, "Certificate of completion")
+    with canvas.tag("P"):
+        canvas.setFont(REGULAR, 13)
+        canvas.drawString(PAGE_MARGIN, height - 74 * mm, "This is to certify that")
+    with canvas.tag("P"):
+        canvas.setFont(BOLD, 22)
+        canvas.drawString(PAGE_MARGIN, height - 86 * mm, certificate.holder_name)
     canvas.setFont(REGULAR, 12)
     if certificate.warrant_number:
-        canvas.drawString(PAGE_MARGIN, height - 94 * mm, f"Warrant or staff number {certificate.warrant_number}")
-    canvas.setFont(REGULAR, 13)
-    canvas.drawString(PAGE_MARGIN, height - 106 * mm, "completed the training module")
-    canvas.setFont(BOLD, 16)
-    canvas.drawString(PAGE_MARGIN, height - 116 * mm, certificate.module_title)
-    canvas.setFont(REGULAR, 12)
+        with canvas.tag("P"):
+            canvas.drawString(PAGE_MARGIN, height - 94 * mm, f"Warrant or staff number {certificate.warrant_number}")
+    with canvas.tag("P"):
+        canvas.setFont(REGULAR, 13)
+        canvas.drawString(PAGE_MARGIN, height - 106 * mm, "completed the training module")
+    with canvas.tag("P"):
+        canvas.setFont(BOLD, 16)
+        canvas.drawString(PAGE_MARGIN, height - 116 * mm, certificate.module_title)
     version = certificate.policy_version
-    canvas.drawString(
-        PAGE_MARGIN,
-        height - 128 * mm,
-        f"and attested to {version.document.title}, version {version.version_label} "
-        f"(text fingerprint {version.body_sha256[:12]}).",
-    )
+    with canvas.tag("P"):
+        canvas.setFont(REGULAR, 12)
+        canvas.drawString(
+            PAGE_MARGIN,
+            height - 128 * mm,
+            f"and attested to {version.document.title}, version {version.version_label} "
+            f"(text fingerprint {version.body_sha256[:12]}).",
+        )
 
     rows = [
         ("Issued", long_date(certificate.issued_at)),
@@ -117,19 +130,28 @@ def render_pdf(certificate: Certificate) -> bytes:
         ("Serial", certificate.display_serial),
     ]
     y = 42 * mm
-    for label, value in rows:
-        canvas.setFont(REGULAR, 11)
-        canvas.drawString(PAGE_MARGIN, y, label)
-        canvas.setFont(BOLD, 11)
-        canvas.drawString(PAGE_MARGIN + 24 * mm, y, value)
-        y -= 7 * mm
+    with canvas.tag("Table"):
+        for label, value in rows:
+            with canvas.tag("TR"):
+                with canvas.tag("TH", attributes={"O": "Table", "Scope": "Row"}):
+                    canvas.setFont(REGULAR, 11)
+                    canvas.drawString(PAGE_MARGIN, y, label)
+                with canvas.tag("TD"):
+                    canvas.setFont(BOLD, 11)
+                    canvas.drawString(PAGE_MARGIN + 24 * mm, y, value)
+            y -= 7 * mm
 
     url = verification_url(certificate)
     size = 42 * mm
-    draw_qr_code(canvas, url, width - PAGE_MARGIN - size, 24 * mm, size)
+    x, y = width - PAGE_MARGIN - size, 24 * mm
+    alt = f"QR code linking to the verification page {url}"
+    with canvas.tag("Figure", alt=alt, attributes={"O": "Layout", "BBox": [x, y, x + size, y + size]}):
+        draw_qr_code(canvas, url, x, y, size)
     canvas.setFont(REGULAR, 8)
-    canvas.drawRightString(width - PAGE_MARGIN, 20 * mm, "Check this certificate at")
-    canvas.drawRightString(width - PAGE_MARGIN, 16 * mm, url)
+    with canvas.tag("P"):
+        canvas.drawRightString(width - PAGE_MARGIN, 20 * mm, "Check this certificate at")
+    with canvas.tag("P"):  # apart, or a screen reader hears "athttp"
+        canvas.drawRightString(width - PAGE_MARGIN, 16 * mm, url)
 
     canvas.showPage()
     canvas.save()

@@ -23,12 +23,22 @@ from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Spacer, Table, TableStyle
 
 from certificates.archive import StateCache
 from certificates.models import Attestation, Certificate
-from core.pdf import BOLD, PAGE_MARGIN, REGULAR, RULE, SHADE, TEXT, new_document
+from core.pdf import (
+    BOLD,
+    PAGE_MARGIN,
+    REGULAR,
+    RULE,
+    SHADE,
+    TEXT,
+    TableTags,
+    TaggedCanvas,
+    TaggedParagraph,
+    new_document,
+)
 from learning.models import Enrolment, ModulePage
 from scenarios.models import Attempt
 
@@ -261,7 +271,8 @@ ROOM_FOR_A_HEADING = 50 * mm
 def render_transcript(transcript: Transcript) -> bytes:
     """The transcript as PDF bytes: portrait A4, tables flowing over as many pages as needed
     with their header rows repeated, and a footer naming the officer on every page so a loose
-    page can be matched to its transcript. Runs no queries."""
+    page can be matched to its transcript. Tagged for a screen reader: headings, paragraphs and
+    tables in reading order, the footer, rules and shading as artifacts. Runs no queries."""
     person = transcript.person
     buffer = io.BytesIO()
     document = new_document(
@@ -287,7 +298,7 @@ def render_transcript(transcript: Transcript) -> bytes:
     return buffer.getvalue()
 
 
-class _FooterCanvas(Canvas):
+class _FooterCanvas(TaggedCanvas):
     """A canvas that holds each page back until the document is finished, so every footer
     can say "Page N of M"."""
 
@@ -311,15 +322,17 @@ class _FooterCanvas(Canvas):
     def _draw_footer(self, number: int, total: int) -> None:
         width, _ = self._pagesize
         y = PAGE_MARGIN
-        self.saveState()
-        self.setStrokeColor(RULE)
-        self.setLineWidth(0.5)
-        self.line(PAGE_MARGIN, y + 4 * mm, width - PAGE_MARGIN, y + 4 * mm)
-        self.setFillColor(TEXT)
-        self.setFont(REGULAR, 8)
-        self.drawString(PAGE_MARGIN, y, self._footer)
-        self.drawRightString(width - PAGE_MARGIN, y, f"Page {number} of {total}")
-        self.restoreState()
+        # A running footer is an artifact: a screen reader would otherwise read it on every page.
+        with self.artifact("Pagination", "Footer"):
+            self.saveState()
+            self.setStrokeColor(RULE)
+            self.setLineWidth(0.5)
+            self.line(PAGE_MARGIN, y + 4 * mm, width - PAGE_MARGIN, y + 4 * mm)
+            self.setFillColor(TEXT)
+            self.setFont(REGULAR, 8)
+            self.drawString(PAGE_MARGIN, y, self._footer)
+            self.drawRightString(width - PAGE_MARGIN, y, f"Page {number} of {total}")
+            self.restoreState()
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -343,15 +356,22 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _text(value: str, style: ParagraphStyle) -> Paragraph:
-    """A paragraph of plain text: names and reasons are escaped, never read as markup."""
-    return Paragraph(escape(value), style)
+def _text(value: str, style: ParagraphStyle, role: str = "P") -> TaggedParagraph:
+    """A paragraph (or with ``role`` a heading) of plain text: names and reasons are escaped,
+    never read as markup."""
+    return TaggedParagraph(escape(value), style, role=role)
 
 
-def _table(header: list[str], rows: list[list[Paragraph]], widths_mm: list[float], styles) -> Table:
+def _table(header: list[str], rows: list[list[TaggedParagraph]], widths_mm: list[float], styles) -> Table:
     """A table whose header row is repeated on every page it flows onto."""
     cells = [[_text(label, styles["cell_label"]) for label in header], *rows]
-    table = Table(cells, colWidths=[width * mm for width in widths_mm], repeatRows=1, hAlign="LEFT")
+    table = Table(
+        cells,
+        colWidths=[width * mm for width in widths_mm],
+        repeatRows=1,
+        hAlign="LEFT",
+        renderCB=TableTags(header_rows=1),
+    )
     table.setStyle(
         TableStyle(
             [
@@ -385,6 +405,7 @@ def _title_block(transcript: Transcript, styles) -> list:
         [[_text(label, styles["cell_label"]), _text(value, styles["cell"])] for label, value in details],
         colWidths=[45 * mm, CONTENT_WIDTH - 45 * mm],
         hAlign="LEFT",
+        renderCB=TableTags(header_columns=1),  # each label heads its row
     )
     table.setStyle(
         TableStyle(
@@ -398,7 +419,7 @@ def _title_block(transcript: Transcript, styles) -> list:
     )
     return [
         _text(settings.FORCE_NAME, styles["force"]),
-        _text("Training transcript", styles["title"]),
+        _text("Training transcript", styles["title"], role="H1"),
         table,
         Spacer(0, 4 * mm),
         _text(f"Produced {produced_utc} ({produced_local} local time). Times below are in UTC.", styles["body"]),
@@ -406,7 +427,7 @@ def _title_block(transcript: Transcript, styles) -> list:
 
 
 def _modules_section(modules: list[ModuleRecord], styles) -> list:
-    flowables: list = [CondPageBreak(ROOM_FOR_A_HEADING), _text("Training modules", styles["section"])]
+    flowables: list = [CondPageBreak(ROOM_FOR_A_HEADING), _text("Training modules", styles["section"], role="H2")]
     if not modules:
         return [*flowables, _text("No training recorded.", styles["body"])]
     for module in modules:
@@ -419,7 +440,7 @@ def _module_block(module: ModuleRecord, styles) -> list:
     pass_mark = f"Pass mark {module.pass_mark}%." if module.pass_mark is not None else "Pass mark not recorded."
     flowables = [
         CondPageBreak(ROOM_FOR_A_HEADING),
-        _text(module.title, styles["module"]),
+        _text(module.title, styles["module"], role="H3"),
         _text(pass_mark, styles["body"]),
     ]
     if not module.enrolments:
@@ -451,7 +472,7 @@ def _enrolment_line(enrolment: EnrolmentRecord) -> str:
 
 
 def _attestations_section(attestations: list[AttestationRecord], styles) -> list:
-    heading = [CondPageBreak(ROOM_FOR_A_HEADING), _text("Attestations", styles["section"])]
+    heading = [CondPageBreak(ROOM_FOR_A_HEADING), _text("Attestations", styles["section"], role="H2")]
     if not attestations:
         return [*heading, _text("No attestations recorded.", styles["body"])]
     intro = _text(
@@ -474,7 +495,7 @@ def _attestations_section(attestations: list[AttestationRecord], styles) -> list
     return [*heading, intro, _table(header, rows, [34, 17, 44, 24, 29, 26], styles)]
 
 
-def _policy_cell(attestation: AttestationRecord, styles) -> list[Paragraph]:
+def _policy_cell(attestation: AttestationRecord, styles) -> list[TaggedParagraph]:
     cell = [_text(attestation.policy_title, styles["cell"])]
     if attestation.module_title:
         cell.append(_text(f"after module {attestation.module_title}", styles["fingerprint"]))
@@ -482,7 +503,7 @@ def _policy_cell(attestation: AttestationRecord, styles) -> list[Paragraph]:
 
 
 def _certificates_section(certificates: list[CertificateRecord], styles) -> list:
-    heading = [CondPageBreak(ROOM_FOR_A_HEADING), _text("Certificates", styles["section"])]
+    heading = [CondPageBreak(ROOM_FOR_A_HEADING), _text("Certificates", styles["section"], role="H2")]
     if not certificates:
         return [*heading, _text("No certificates issued.", styles["body"])]
     rows = [
@@ -500,7 +521,7 @@ def _certificates_section(certificates: list[CertificateRecord], styles) -> list
     return [*heading, _table(header, rows, [46, 31, 30, 24, 20, 23], styles)]
 
 
-def _state_cell(certificate: CertificateRecord, styles) -> list[Paragraph]:
+def _state_cell(certificate: CertificateRecord, styles) -> list[TaggedParagraph]:
     cell = [_text(certificate.state.capitalize(), styles["cell_label"])]
     if certificate.state == Certificate.Status.REVOKED and certificate.revoked_reason:
         cell.append(_text(certificate.revoked_reason, styles["cell"]))
