@@ -205,7 +205,11 @@ def _response(response: Response, revision, steps_by_revision: dict[int, dict[st
 
 
 def _attestations(person: User, module_titles: dict[int, str]) -> list[dict[str, Any]]:
-    rows = Attestation.objects.filter(user=person).select_related("policy_version__document").order_by("pk")
+    rows = (
+        Attestation.objects.filter(user=person)
+        .select_related("policy_version__document", "after_revocation")
+        .order_by("pk")
+    )
     return [
         {
             "ledger_row": row.pk,
@@ -223,6 +227,7 @@ def _attestations(person: User, module_titles: dict[int, str]) -> list[dict[str,
             "policy_text_sha256": row.body_sha256,
             "previous_hash": row.previous_hash,
             "row_hash": row.row_hash,
+            "after_revocation_of": row.after_revocation.display_serial if row.after_revocation else None,
         }
         for row in rows
     ]

@@ -194,3 +194,12 @@ def test_hr_gives_the_retake_date_on_the_revoke_form(client, demo):
     response = client.post(url, {"reason": REASON, "retake_due": due.isoformat()}, follow=True)
     assert f"must retake {demo['module'].title} by {due:%-d %B %Y}" in response.content.decode()
     assert enrolments(demo["officer"], demo["module"])[-1].due_date == due
+
+
+def test_your_data_names_the_revocation_each_attestation_followed(client, sam, demo):
+    from tests.records.test_privacy import download
+
+    pass_module(client, demo["module"])
+    post_attestation(client, demo["module"], "Sam Taylor")
+    rows = download(client, demo["officer"])["attestations"]
+    assert [row["after_revocation_of"] for row in rows] == [None, sam.display_serial]
