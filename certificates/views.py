@@ -14,7 +14,7 @@ from access.mfa import require_for_someone_elses
 from access.network import normalised_ip
 
 from .archive import StateCache
-from .models import Certificate, PolicyDocument
+from .models import Certificate, PolicyDocument, PolicyVersion
 from .pdf import render_pdf, verification_url
 from .serials import InvalidSerial, grouped, normalise
 from .services import certificate_verifies
@@ -134,6 +134,18 @@ def verify(request, serial: str):
     state = certificate.current_state
     if state == "valid" and not certificate_verifies(certificate):
         state = "invalid"
-    return render(
-        request, "certificates/verify_result.html", {"certificate": certificate, "state": state, "serial": serial}
-    )
+    context = {"certificate": certificate, "state": state, "serial": serial}
+    if state == "superseded":
+        context["replaced_by"], context["in_force"] = _replacement(certificate)
+    return render(request, "certificates/verify_result.html", context)
+
+
+def _replacement(certificate: Certificate) -> tuple[PolicyVersion | None, PolicyVersion | None]:
+    """The material version that superseded the certificate's (it took effect the day the
+    certificate stopped counting), and the version in force today. The first is None for a
+    certificate marked superseded on its record with no later material version in force."""
+    newest_first = certificate.policy_version.document.versions_in_force()
+    ids = [version.pk for version in newest_first]
+    newer = newest_first[: ids.index(certificate.policy_version_id)] if certificate.policy_version_id in ids else []
+    newer_material = [version for version in newer if version.material]
+    return (newer_material[-1] if newer_material else None), (newest_first[0] if newest_first else None)

@@ -4,6 +4,7 @@ cycle with a due date for everyone who had completed a module using the policy, 
 officers see what changed before they attest again."""
 
 import datetime
+from collections import Counter
 
 import pytest
 from django.utils import timezone
@@ -140,10 +141,10 @@ def test_a_material_change_opens_a_cycle_supersedes_certificates_and_shows_the_d
     assert cycle.due_date.strftime("%-d %B %Y") in dashboard
     page = client.get(f"/modules/{demo['module'].pk}/attest/").content.decode()
     assert "What changed since version 2.0" in page
-    assert "1 clause changed, 1 added and 0 removed" in page
-    assert '<del><span class="govuk-visually-hidden">[removed: </span>clear<span' in page
-    assert '<ins><span class="govuk-visually-hidden">[added: </span>lawful<span' in page
-    assert "[added: </span>11. Report the loss of a personal device" in page
+    assert "1 clause changed and 1 added." in page
+    assert '<del><span class="govuk-visually-hidden">removed: </span>clear</del>' in page
+    assert '<ins><span class="govuk-visually-hidden">added: </span>lawful</ins>' in page
+    assert '<ins class="attest-diff__whole">Report the loss of a personal device' in page
 
     attest(client, demo["module"], "Sam Taylor")
     assert Enrolment.objects.current().get(user=demo["officer"]).status == "complete"
@@ -223,10 +224,11 @@ def test_the_diff_marks_words_and_clauses():
     new = "Heading\n\n1. Use a landline, a radio or a Met phone.\n\n3. Keep records on CRIS.\n\n4. Report losses."
     changes = compare(old, new)
     assert [change.kind for change in changes if change.kind != "same"] == ["changed", "removed", "changed", "added"]
-    assert summary(changes) == {"added": 1, "removed": 1, "changed": 2}
+    counts = summary(changes)
+    assert (counts.added, counts.removed, counts.changed, counts.renumbered) == (1, 1, 2, 0)
     records = changes[3]
     assert [(part.kind, part.text) for part in records.words] == [
-        ("same", "3. Keep"),
+        ("same", "Keep"),
         ("removed", "records."),
         ("added", "records on CRIS."),
     ]
@@ -242,7 +244,9 @@ clause = st.text(alphabet="abc .", min_size=1, max_size=30).filter(lambda text: 
 def test_the_diff_gives_back_both_wordings(old, new):
     old_body, new_body = "\n\n".join(old), "\n\n".join(new)
     changes = compare(old_body, new_body)
-    assert [change.old_text for change in changes if change.kind != "added"] == paragraphs(old_body)
+    # Clauses are matched by their words wherever they stand, so the old paragraphs come back
+    # complete but, where one moved, not in their old order.
+    assert Counter(change.old_text for change in changes if change.kind != "added") == Counter(paragraphs(old_body))
     assert [change.new_text for change in changes if change.kind != "removed"] == paragraphs(new_body)
 
 
@@ -312,9 +316,9 @@ def test_a_changed_statement_is_shown_with_the_clauses(client, demo, policy, off
     publish(client, policy, version_label="3.0", statement=policy.statement + " I will record any emergency call.")
     client.force_login(demo["officer"])
     page = client.get(f"/modules/{demo['module'].pk}/attest/").content.decode()
-    assert "0 clauses changed, 0 added and 0 removed. The attestation statement changed too." in page
+    assert "No clause changed. The attestation statement changed too." in page
     assert "Attestation statement changed" in page
-    assert "[added: </span>I will record any emergency call." in page
+    assert "added: </span>I will record any emergency call." in page
 
 
 def test_an_exempt_person_is_not_asked_to_attest_again(client, demo, policy, officer_certificate):
