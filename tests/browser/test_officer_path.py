@@ -328,11 +328,15 @@ def test_a_returning_officer_attests_to_the_new_policy_version(transactional_db,
     module_row.get_by_role("link", name=re.compile(r"^Read version 2\.0 and attest")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Read and attest to the policy")
     expect(page.get_by_text("You attested to version 1.0 on")).to_be_visible()
-    # What changed, before the new text: changed clauses with their words marked, in words too.
+    # What changed, before the new text: each change named by its clause, reworded words marked
+    # (and said, for a screen reader), a new clause in full.
     expect(page.get_by_role("heading", name="What changed since version 1.0")).to_be_visible()
+    expect(page.get_by_text("1 clause changed, 6 added and 3 renumbered; 1 section added.")).to_be_visible()
     changes = page.get_by_role("list", name="What changed since version 1.0")
-    expect(changes.locator("ins").first).to_contain_text("[added:")
-    expect(changes.locator("del").first).to_contain_text("[removed:")
+    expect(changes.get_by_role("heading", name="Clause 1 changed")).to_be_visible()
+    expect(changes.get_by_role("heading", name="Clause 2 added")).to_be_visible()
+    expect(changes.locator("del").first).to_have_text("removed: The general rule is that")
+    expect(changes.locator("ins:not(.attest-diff__whole)").first).to_contain_text("added: version 2.0 of the policy")
     assert_accessible(page)
     page.get_by_label("I confirm the statement above").check()
     page.get_by_label("Your full name").fill("Priya Shah")
