@@ -17,6 +17,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from .models.policies import CLAUSE_NUMBER
+
 # Clauses at least this alike (by their words, numbers aside) are one clause reworded; below
 # it, one clause removed and another added.
 SIMILAR = 0.5
@@ -28,11 +30,12 @@ GAP = 2
 SENTENCE_END = (".", ";", ":", "?", "!")
 PUNCTUATION = ".,;:?!\"'()[]\u201c\u201d\u2018\u2019"  # and curly quotes
 
-# A clause number as policies write it: "4. ", "3.2. " or "3.2 " (a bare "4 " is too often
+# A clause's number as policies write it: "4. ", "3.2. " or "3.2 " (a bare "4 " is too often
 # a sentence starting with a number). ``PolicyVersion.clauses`` anchors the "4. " form.
 NUMBER = re.compile(r"^(\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+")
 
-# The same test as ``PolicyVersion.clauses``: an unnumbered line this short with no full stop.
+# The same test as ``PolicyVersion.clauses``: a line not numbered "4. ", this short, with no
+# full stop, is a heading.
 HEADING_LENGTH = 120
 
 
@@ -56,11 +59,14 @@ class Block:
 
 
 def parse(paragraph: str) -> Block:
+    """The paragraph as a heading or a clause, by the rule the policy page uses
+    (``PolicyVersion.clauses``), so the comparison and the text agree on what a heading is."""
+    if not CLAUSE_NUMBER.match(paragraph) and len(paragraph) <= HEADING_LENGTH and not paragraph.endswith("."):
+        return Block(paragraph, "", paragraph, heading=True)
     match = NUMBER.match(paragraph)
     if match:
         return Block(paragraph, match[1].rstrip("."), paragraph[match.end() :], heading=False)
-    heading = len(paragraph) <= HEADING_LENGTH and not paragraph.endswith(".")
-    return Block(paragraph, "", paragraph, heading=heading)
+    return Block(paragraph, "", paragraph, heading=False)
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,12 @@ def test_a_heading_is_a_section_not_a_clause():
     assert counts.added == 1  # "Emergencies" is not a clause added
 
 
+def test_a_numbered_heading_is_a_section_as_the_policy_page_shows_it():
+    changes = compare("3 Scope\n\n3.1 Use a landline.", "3 Who it applies to\n\n3.1 Use a landline.")
+    assert shown(changes) == [("changed", "Section renamed")]
+    assert summary(changes).text == "No clause changed; 1 section renamed."
+
+
 def test_a_changed_clause_is_named_with_its_old_and_new_number():
     old = "3.1 Use a landline.\n\n3.2 Make the call from a police station or a police vehicle."
     new = (
