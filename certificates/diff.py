@@ -307,15 +307,26 @@ class Summary:
         text = "; ".join(part for part in (clauses or "no clause changed", sections) if part)
         return text[:1].upper() + text[1:] + "."
 
+    @property
+    def renumbered_text(self) -> str:
+        """E.g. "clause 2 is now 8, clause 3 is now 9"."""
+        return ", ".join(_renumbering(before, after) for before, after in self.renumberings)
+
 
 def _counted(noun: str, counts: list[tuple[int, str]]) -> str:
     """ "2 clauses changed, 1 added and 1 removed": the noun with the first count, zeros left out."""
-    words = [f"{count} {verb}" for count, verb in counts if count]
-    if not words:
-        return ""
-    first = int(words[0].split()[0])
-    words[0] = words[0].replace(" ", f" {noun}{'' if first == 1 else 's'} ", 1)
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    parts = [(count, verb) for count, verb in counts if count]
+    words = [
+        f"{count} {noun}{'' if count == 1 else 's'} {verb}" if index == 0 else f"{count} {verb}"
+        for index, (count, verb) in enumerate(parts)
+    ]
+    return ", ".join(words[:-1]) + " and " + words[-1] if len(words) > 1 else "".join(words)
+
+
+def _renumbering(before: str, after: str) -> str:
+    if before and after:
+        return f"clause {before} is now {after}"
+    return f"clause {before} is now unnumbered" if before else f"an unnumbered paragraph is now clause {after}"
 
 
 def summary(changes: list[ClauseChange]) -> Summary:

@@ -66,6 +66,9 @@ def test_a_clause_only_renumbered_is_not_counted_as_changed():
     counts = summary(changes)
     assert (counts.changed, counts.added, counts.renumbered) == (0, 1, 1)
     assert counts.renumberings == (("2", "3"),)
+    assert counts.renumbered_text == "clause 2 is now 3"
+    unnumbered = summary(compare("1. Use a landline.", "Use a landline."))
+    assert unnumbered.text == "1 clause renumbered." and unnumbered.renumbered_text == "clause 1 is now unnumbered"
     assert counts.text == "1 clause added and 1 renumbered."
 
 
