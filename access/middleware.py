@@ -12,6 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
+from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
@@ -33,6 +35,32 @@ LAST_SEEN = "attest_last_seen"
 # Noting the time of every request would write the session on every request; a minute's
 # precision is enough for a 30-minute idle limit.
 LAST_SEEN_PRECISION = 60
+
+
+# No route's segment is anywhere near this long; a longer one is noise (or an attack).
+LONGEST_SEGMENT = 255
+
+
+class MalformedRequestMiddleware:
+    """Refuses, before any view or database sees it, a request no one could mean: a path with a
+    NUL or another control character, or a segment longer than ``LONGEST_SEGMENT`` (404), and a
+    query string carrying a NUL (400). PostgreSQL cannot store or compare a NUL in text, so
+    without this such a URL reaches a query and fails as a server error."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        if any(ord(char) < 32 or ord(char) == 127 for char in path):
+            raise Http404("This address contains characters no page has.")
+        if any(len(segment) > LONGEST_SEGMENT for segment in path.split("/")):
+            raise Http404("This address is longer than any page's.")
+        if "%00" in request.META.get("QUERY_STRING", "").upper() or any(
+            "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+        ):
+            raise BadRequest("The address's query contains a NUL character.")
+        return self.get_response(request)
 
 
 class SessionLimitsMiddleware:
