@@ -372,27 +372,57 @@ class TableTags:
     ``header_rows`` rows are headers of their columns (give the table the same ``repeatRows``
     so they head every page it runs onto) and the first ``header_columns`` columns headers of
     their rows. reportlab passes the callback to each part of a table split over pages, so
-    each part is a Table of its own. Spanned cells are not handled."""
+    each part is a Table of its own. Spanned cells are not handled.
+
+    A table used only for layout says what it really is by overriding ``roles``: a list
+    (``ListTags``) or a plain group (``GroupTags``)."""
 
     def __init__(self, *, header_rows: int = 0, header_columns: int = 0):
         self.header_rows = header_rows
         self.header_columns = header_columns
+        self._opened: list[bool] = []  # for each start event, whether it opened a tag or artifact
+
+    def roles(self, event: str, row: int = 0, column: int = 0) -> tuple[str, dict[str, object]] | None:
+        """The structure element (role, attributes) for a start event; None for no element."""
+        if event == "startTable":
+            return "Table", {}
+        if event == "startRow":
+            return "TR", {}
+        if row < self.header_rows:
+            return "TH", {"O": "Table", "Scope": "Column"}
+        if column < self.header_columns:
+            return "TH", {"O": "Table", "Scope": "Row"}
+        return "TD", {}
 
     def __call__(self, table, event: str, *args) -> None:
         canvas = table.canv
-        if event == "startTable":
-            canvas.begin_tag("Table")
-        elif event in ("startBG", "startLines"):
+        if event in ("startBG", "startLines"):
             canvas.begin_artifact()
-        elif event == "startRow":
-            canvas.begin_tag("TR")
-        elif event == "startCell":
-            row, column = args[0], args[1]
-            if row < self.header_rows:
-                canvas.begin_tag("TH", attributes={"O": "Table", "Scope": "Column"})
-            elif column < self.header_columns:
-                canvas.begin_tag("TH", attributes={"O": "Table", "Scope": "Row"})
-            else:
-                canvas.begin_tag("TD")
-        elif event.startswith("end"):
+            self._opened.append(True)
+        elif event.startswith("start"):
+            element = self.roles(event, *args[:2])
+            if element:
+                canvas.begin_tag(element[0], attributes=element[1])
+            self._opened.append(element is not None)
+        elif self._opened.pop():
             canvas.end()
+
+
+class ListTags(TableTags):
+    """Tags a table of numbers beside items as a numbered list: L, then an LI per row holding
+    the number (Lbl) and the item (LBody)."""
+
+    def roles(self, event: str, row: int = 0, column: int = 0) -> tuple[str, dict[str, object]] | None:
+        if event == "startTable":
+            return "L", {"O": "List", "ListNumbering": "Decimal"}
+        if event == "startRow":
+            return "LI", {}
+        return ("Lbl" if column == 0 else "LBody"), {}
+
+
+class GroupTags(TableTags):
+    """Tags a table that only draws a box around its contents as one group (Div): what is in
+    the cells is read in order, the box is an artifact."""
+
+    def roles(self, event: str, row: int = 0, column: int = 0) -> tuple[str, dict[str, object]] | None:
+        return ("Div", {}) if event == "startTable" else None

@@ -1,7 +1,8 @@
 """The job aid as a one-page PDF an officer can print or keep on a work device.
 
-Font, colours, margin and document properties are the service's own (``core.pdf``), as on the
-certificate and the transcript.
+Font, colours, margin, document properties and tagging are the service's own (``core.pdf``), as
+on the certificate and the transcript: a screen reader reads the title, the steps as a
+numbered list and the notes, and skips the rules and shading.
 """
 
 from __future__ import annotations
@@ -13,9 +14,22 @@ from django.conf import settings
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
 
-from core.pdf import BLUE, BOLD, PAGE_MARGIN, REGULAR, RULE, SHADE, TEXT, new_document
+from core.pdf import (
+    BLUE,
+    BOLD,
+    PAGE_MARGIN,
+    REGULAR,
+    RULE,
+    SHADE,
+    TEXT,
+    GroupTags,
+    ListTags,
+    TaggedCanvas,
+    TaggedParagraph,
+    new_document,
+)
 
 from .guide import JobAid, Point
 
@@ -37,11 +51,15 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _point(point: Point, styles: dict[str, ParagraphStyle]) -> list[Paragraph]:
+def _text(value: str, style: ParagraphStyle, role: str = "P") -> TaggedParagraph:
+    return TaggedParagraph(escape(value), style, role=role)
+
+
+def _point(point: Point, styles: dict[str, ParagraphStyle]) -> list[TaggedParagraph]:
     return [
-        Paragraph(escape(point.heading), styles["heading"]),
-        Paragraph(escape(point.text), styles["body"]),
-        Paragraph(escape(str(point.citation)), styles["citation"]),
+        _text(point.heading, styles["heading"], role="H2"),
+        _text(point.text, styles["body"]),
+        _text(str(point.citation), styles["citation"]),
     ]
 
 
@@ -59,12 +77,13 @@ def render_job_aid(job_aid: JobAid, *, module_title: str, policy_url: str = "") 
     )
     styles = _styles()
     rows = [
-        [Paragraph(str(number), styles["number"]), _point(step, styles)] for number, step in enumerate(job_aid.steps, 1)
+        [_text(str(number), styles["number"]), _point(step, styles)] for number, step in enumerate(job_aid.steps, 1)
     ]
-    steps = Table(rows, colWidths=[14 * mm, CONTENT_WIDTH - 14 * mm])
+    steps = Table(rows, colWidths=[14 * mm, CONTENT_WIDTH - 14 * mm], renderCB=ListTags())
     steps.setStyle(
         TableStyle(
             [
+                ("FONTNAME", (0, 0), (-1, -1), REGULAR),  # else the cells set an unembedded Helvetica
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("LINEBELOW", (0, 0), (-1, -2), 0.5, RULE),
                 ("TOPPADDING", (0, 0), (-1, -1), 8),
@@ -74,17 +93,20 @@ def render_job_aid(job_aid: JobAid, *, module_title: str, policy_url: str = "") 
         )
     )
     story = [
-        Paragraph(escape(settings.FORCE_NAME), styles["force"]),
+        _text(settings.FORCE_NAME, styles["force"]),
         Spacer(0, 4 * mm),
-        Paragraph(escape(job_aid.title), styles["title"]),
-        Paragraph(escape(job_aid.intro), styles["intro"]),
+        _text(job_aid.title, styles["title"], role="H1"),
+        _text(job_aid.intro, styles["intro"]),
         steps,
     ]
     if job_aid.notes:
-        notes = Table([[_point(note, styles)] for note in job_aid.notes], colWidths=[CONTENT_WIDTH])
+        notes = Table(
+            [[_point(note, styles)] for note in job_aid.notes], colWidths=[CONTENT_WIDTH], renderCB=GroupTags()
+        )
         notes.setStyle(
             TableStyle(
                 [
+                    ("FONTNAME", (0, 0), (-1, -1), REGULAR),
                     ("BACKGROUND", (0, 0), (-1, -1), SHADE),
                     ("LINEBEFORE", (0, 0), (0, -1), 4, BLUE),
                     ("TOPPADDING", (0, 0), (-1, -1), 8),
@@ -97,7 +119,7 @@ def render_job_aid(job_aid: JobAid, *, module_title: str, policy_url: str = "") 
     where = f" The policy in force: {policy_url}" if policy_url else ""
     story += [
         Spacer(0, 8 * mm),
-        Paragraph(escape(f"From the training module “{module_title}”.{where}"), styles["small"]),
+        _text(f"From the training module “{module_title}”.{where}", styles["small"]),
     ]
-    document.build(story)
+    document.build(story, canvasmaker=TaggedCanvas)
     return buffer.getvalue()

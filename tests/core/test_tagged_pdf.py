@@ -1,4 +1,4 @@
-"""The certificate and the transcript are tagged PDFs a screen reader can read (issue 15):
+"""The certificate, the transcript and the job aid are tagged PDFs a screen reader can read (issue 15):
 a structure tree in reading order, decoration as artifacts, the QR code a figure with
 alternative text, the language and title declared, and every font embedded.
 
@@ -12,6 +12,7 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -22,6 +23,8 @@ from certificates.factories import PolicyVersionFactory
 from certificates.pdf import render_pdf, verification_url
 from certificates.services import Context, attest, issue_certificate
 from core.dates import long_date
+from learning.guide import load_guide
+from learning.job_aid import render_job_aid
 from people.factories import UserFactory
 from records.transcript import (
     AttemptRecord,
@@ -173,7 +176,14 @@ def transcript_pdf() -> PdfReader:
     return PdfReader(io.BytesIO(render_transcript(transcript)))
 
 
-@pytest.fixture(params=["certificate", "transcript"])
+@pytest.fixture(scope="module")
+def job_aid_pdf() -> PdfReader:
+    """The demo module's job aid, read from its content files as the module page reads it."""
+    job_aid = load_guide(Path(settings.BASE_DIR) / "content" / "contacting-the-public").job_aid
+    return PdfReader(io.BytesIO(render_job_aid(job_aid, module_title="Contacting the public")))
+
+
+@pytest.fixture(params=["certificate", "transcript", "job_aid"])
 def tagged_pdf(request) -> PdfReader:
     return request.getfixturevalue(f"{request.param}_pdf")
 
@@ -251,6 +261,19 @@ def test_the_transcripts_running_footer_is_a_pagination_artifact(transcript_pdf)
     assert "Page 1 of 3" in transcript_pdf.pages[0].extract_text()
 
 
+def test_the_job_aids_steps_are_a_numbered_list_and_its_notes_a_group(job_aid_pdf):
+    elements = structure(job_aid_pdf)
+    roles = [element.role for element in elements]
+    assert roles[:3] == ["P", "H1", "P"]
+    (steps,) = [element for element in elements if element.role == "L"]
+    assert steps.element["/A"]["/ListNumbering"] == "/Decimal"
+    items = [element for element in elements if element.role == "LI"]
+    assert [item.all_text.split(" ")[0] for item in items] == ["1", "2", "3", "4"]
+    assert roles.count("Lbl") == roles.count("LBody") == 4
+    assert "Div" in roles
+    assert "Table" not in roles
+
+
 def test_the_catalog_declares_a_tagged_document_in_british_english(tagged_pdf):
     catalog = tagged_pdf.trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"] == BooleanObject(True)
@@ -259,7 +282,7 @@ def test_the_catalog_declares_a_tagged_document_in_british_english(tagged_pdf):
 
 
 def test_the_window_shows_the_documents_title(tagged_pdf):
-    assert tagged_pdf.metadata.title.startswith(("Certificate of completion: ", "Training transcript: "))
+    assert tagged_pdf.metadata.title.startswith(("Certificate of completion: ", "Training transcript: ", "Contacting"))
     assert tagged_pdf.trailer["/Root"]["/ViewerPreferences"]["/DisplayDocTitle"] == BooleanObject(True)
 
 
