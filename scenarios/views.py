@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -99,19 +100,41 @@ def step(request, public_id, position: int):
     )
 
 
+def _can_retake(attempt: Attempt, module) -> bool:
+    """Whether pressing "Retake" would give the officer an attempt rather than an error, by
+    ``services.start_attempt``'s rule: an attempt in progress is resumed; a new one needs an
+    attempt left under the module's limit (the module page, in learning, holds the limit)."""
+    max_attempts = getattr(module, "max_attempts", None)
+    if max_attempts is None:
+        return True
+    theirs = Attempt.objects.filter(user_id=attempt.user_id, module_id=attempt.module_id)
+    made = theirs.aggregate(n=Max("number"))["n"] or 0
+    return made < max_attempts or theirs.filter(status=Attempt.Status.IN_PROGRESS).exists()
+
+
 @login_required
 def result(request, public_id):
+    """The score, then what to relearn (the steps answered wrongly, critical ones first, each
+    linking to its review card), one button to the next thing to do, and the review: wrong
+    answers open, right ones folded away."""
     attempt = _own_attempt(request, public_id)
     if not attempt.is_finished:
         messages.info(request, "Finish every step to see your result.")
         return redirect("scenarios:attempt", attempt.public_id)
+    review = services.review(attempt)
+    wrong = [(step, response) for step, response in review if not (response and response.correct)]
+    wrong.sort(key=lambda pair: not pair[0].critical)  # stable: in step order within each group
+    module = attempt.module.specific
     return render(
         request,
         "scenarios/result.html",
         {
             "attempt": attempt,
-            "review": services.review(attempt),
-            "module": attempt.module.specific,
+            "review": review,
+            "wrong": wrong,
+            "critical_wrong": [step for step, _ in wrong if step.critical],
+            "module": module,
+            "can_retake": not attempt.passed and _can_retake(attempt, module),
             "policy_url": _policy_url(attempt),
         },
     )
