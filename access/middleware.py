@@ -32,10 +32,12 @@ from .sessions import current_session_key
 
 SIGNED_IN_AT = "attest_signed_in_at"
 LAST_SEEN = "attest_last_seen"
-# Noting the time of every request would write the session on every request; a minute's
-# precision is enough for a 30-minute idle limit.
+# Noting the time of every request in the session would write the session on every request: the
+# session keeps it to the minute, and a signed cookie, rewritten with every response, keeps it to
+# the second. The cookie is signed for this session alone, so it cannot be forged or carried to
+# another; an old copy sent back only makes the session look idle for longer.
 LAST_SEEN_PRECISION = 60
-
+ACTIVITY_COOKIE = "attest_activity"
 
 # No route's segment is anywhere near this long; a longer one is noise (or an attack).
 LONGEST_SEGMENT = 255
@@ -79,21 +81,43 @@ class SessionLimitsMiddleware:
             current_session_key.reset(token)
 
     def limit(self, request):
-        if request.user.is_authenticated:
-            now = int(time.time())
-            session = request.session
-            signed_in_at = session.setdefault(SIGNED_IN_AT, now)
-            last_seen = session.get(LAST_SEEN, now)
-            expired = None
-            if now - signed_in_at >= settings.SESSION_ABSOLUTE_HOURS * 3600:
-                expired = f"{settings.SESSION_ABSOLUTE_HOURS} hours after signing in"
-            elif now - last_seen >= settings.SESSION_IDLE_MINUTES * 60:
-                expired = f"after {settings.SESSION_IDLE_MINUTES} minutes without activity"
-            if expired:
-                return self.end(request, expired)
-            if (now - last_seen >= LAST_SEEN_PRECISION or LAST_SEEN not in session) and not is_heartbeat(request):
-                session[LAST_SEEN] = now
-        return self.get_response(request)
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        now = int(time.time())
+        session = request.session
+        signed_in_at = session.setdefault(SIGNED_IN_AT, now)
+        last_seen = max(session.get(LAST_SEEN, now), self.seen_to_the_second(request))
+        expired = None
+        if now - signed_in_at >= settings.SESSION_ABSOLUTE_HOURS * 3600:
+            expired = f"{settings.SESSION_ABSOLUTE_HOURS} hours after signing in"
+        elif now - last_seen >= settings.SESSION_IDLE_MINUTES * 60:
+            expired = f"after {settings.SESSION_IDLE_MINUTES} minutes without activity"
+        if expired:
+            return self.end(request, expired)
+        if is_heartbeat(request):
+            return self.get_response(request)
+        if now - session.get(LAST_SEEN, 0) >= LAST_SEEN_PRECISION:
+            session[LAST_SEEN] = now
+        response = self.get_response(request)
+        if request.session.session_key and request.user.is_authenticated:  # still signed in, in this session
+            response.set_signed_cookie(
+                ACTIVITY_COOKIE,
+                str(now),
+                salt=self.cookie_salt(request),
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+                samesite="Lax",
+            )
+        return response
+
+    @staticmethod
+    def cookie_salt(request) -> str:
+        return f"{ACTIVITY_COOKIE}:{request.session.session_key}"
+
+    def seen_to_the_second(self, request) -> int:
+        """The time of the session's last request, from its signed cookie; 0 without a valid one."""
+        value = request.get_signed_cookie(ACTIVITY_COOKIE, default="", salt=self.cookie_salt(request))
+        return int(value) if value.isdigit() else 0
 
     def end(self, request, why: str):
         audit.record(audit.Action.SESSION_EXPIRED, request=request, details={"why": why})

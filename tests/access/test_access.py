@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from access.mfa import SESSION_KEY as MFA_SESSION_KEY
-from access.middleware import LAST_SEEN, SIGNED_IN_AT
+from access.middleware import ACTIVITY_COOKIE, LAST_SEEN, SIGNED_IN_AT
 from access.models import AuditEvent
 from tests.config.test_settings_and_seed import run_with_settings
 from tests.helpers import FORMULA_NAME, assert_formula_safe, certified, csv_cells, sign_in_with_mfa, xlsx_cells
@@ -84,11 +84,14 @@ def test_signing_out_ends_the_session(client, people):
 
 
 def age_session(client: Client, *, idle_seconds: int = 0, since_sign_in: int = 0) -> None:
+    """Make the session look as if its last request was ``idle_seconds`` ago (the activity
+    cookie of that request, sent back now, would say no later)."""
     session = client.session
     now = int(time.time())
     session[LAST_SEEN] = now - idle_seconds
     session[SIGNED_IN_AT] = now - since_sign_in
     session.save()
+    client.cookies.pop(ACTIVITY_COOKIE, None)
 
 
 def test_a_session_idle_for_30_minutes_ends(client, people):
@@ -119,6 +122,58 @@ def test_activity_keeps_a_session_alive(client, people):
     age_session(client, idle_seconds=25 * 60, since_sign_in=25 * 60)
     assert client.get("/").status_code == 200
     assert int(time.time()) - client.session[LAST_SEEN] < 5  # the request counted as activity
+
+
+class Clock:
+    """``time.time`` for the session limits, moved on by hand."""
+
+    def __init__(self):
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def wait(self, seconds: int) -> None:
+        self.now += seconds
+
+
+@override_settings(SESSION_IDLE_MINUTES=1)
+def test_the_idle_limit_is_exact_to_the_second_and_the_session_is_written_once_a_minute(client, people, monkeypatch):
+    """A one-minute limit: a request every 20 seconds keeps the session for five minutes (it was
+    ended after 60 s when activity was noted only once a minute), while the session row itself is
+    written about once a minute; 59 idle seconds later it is alive, 60 seconds later it is over."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    clock = Clock()
+    monkeypatch.setattr("access.middleware.time.time", clock)
+    sign_in(client, "officer")
+    writes = []
+    save = SessionStore.save
+    monkeypatch.setattr(
+        SessionStore, "save", lambda store, *args, **kwargs: (writes.append(1), save(store, *args, **kwargs))
+    )
+    for _ in range(15):
+        clock.wait(20)
+        assert client.get("/certificates/").status_code == 200
+    assert len(writes) <= 5 + 1, f"{len(writes)} session writes in five minutes"
+    clock.wait(59)
+    assert client.get("/certificates/").status_code == 200
+    clock.wait(60)
+    response = client.get("/certificates/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_an_activity_cookie_from_another_session_or_forged_counts_for_nothing(client, people):
+    sign_in(client, "officer")
+    client.get("/")
+    stolen = client.cookies[ACTIVITY_COOKIE].value
+    age_session(client, idle_seconds=30 * 60, since_sign_in=31 * 60)
+    client.cookies[ACTIVITY_COOKIE] = str(int(time.time()))  # unsigned: a forgery
+    assert client.get("/").status_code == 302
+    sign_in(client, "officer")  # a new session: the old session's cookie is not valid for it
+    age_session(client, idle_seconds=30 * 60, since_sign_in=31 * 60)
+    client.cookies[ACTIVITY_COOKIE] = stolen
+    assert client.get("/").status_code == 302
 
 
 def test_deactivating_an_account_ends_all_its_sessions(people):
@@ -707,6 +762,7 @@ def test_the_editors_heartbeat_does_not_keep_an_unattended_session_alive(client,
     client.post("/admin/editing-sessions/ping/wagtailcore/page/1/1/")
     session = client.session
     assert int(time.time()) - session[LAST_SEEN] >= 20 * 60  # the ping did not count as activity
+    assert ACTIVITY_COOKIE not in client.cookies
 
 
 def test_an_administrator_can_delete_an_account_that_has_signed_in(client, demo):
