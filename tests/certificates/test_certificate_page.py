@@ -8,6 +8,8 @@ from unittest import mock
 
 import pytest
 from bs4 import BeautifulSoup
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from certificates.factories import PolicyVersionFactory
@@ -20,10 +22,11 @@ from people.factories import UserFactory
 UTC = datetime.UTC
 
 
-def certificate_attested_at(moment: datetime.datetime | None = None, **version_fields) -> Certificate:
-    """A certificate for a new officer, attested (and issued) at ``moment``, default now."""
+def certificate_attested_at(moment: datetime.datetime | None = None, officer=None, **version_fields) -> Certificate:
+    """A certificate for the officer (default a new one) to a new policy's version, attested and
+    issued at ``moment`` (default now)."""
     version = PolicyVersionFactory(**version_fields)
-    officer = UserFactory()
+    officer = officer or UserFactory()
     with mock.patch("django.utils.timezone.now", return_value=moment or timezone.now()):
         attestation = attest(officer, version, officer.get_full_name(), Context())
         return issue_certificate(attestation, module_id=1, module_title="Stop and search", valid_months=12)
@@ -73,6 +76,21 @@ def test_my_certificates_shows_serials_in_whole_groups(client, db):
         "-"
     )
     assert shown.get_text() == certificate.display_serial
+
+
+def test_my_certificates_costs_the_same_queries_for_one_certificate_of_a_policy_or_many(client, db):
+    # Each policy's binding versions are looked up once (StateCache): a query per policy, none per row.
+    first = certificate_attested_at()
+    officer, policy = first.user, first.policy_version.document
+    client.force_login(officer)
+    with CaptureQueriesContext(connection) as one:
+        client.get("/certificates/")
+    certificate_attested_at(officer=officer, document=policy)
+    certificate_attested_at(officer=officer, document=policy)
+    with CaptureQueriesContext(connection) as three:
+        page = BeautifulSoup(client.get("/certificates/").content, "html.parser")
+    assert len(page.select("tbody tr")) == 3
+    assert len(three) == len(one)
 
 
 def test_the_certificate_page_carries_what_the_pdf_certificate_carries(client, db, settings):
