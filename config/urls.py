@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("scenarios.urls")),
     path("", include("learning.urls")),
     path("", include("records.urls")),
+    path("", include("core.urls")),  # the accessibility statement
     path("training/", include(wagtail_urls)),
 ]
 

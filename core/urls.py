@@ -1,4 +1,9 @@
-"""Pieces of URL configuration every app's URLs use."""
+"""The service's own pages (the accessibility statement), and pieces of URL configuration
+every app's URLs use."""
+
+from django.urls import path
+
+from . import views
 
 
 class IdConverter:
@@ -11,3 +16,9 @@ class IdConverter:
 
     def to_url(self, value: int) -> str:
         return str(value)
+
+
+app_name = "core"
+urlpatterns = [
+    path("accessibility/", views.accessibility_statement, name="accessibility"),
+]

@@ -1,0 +1,45 @@
+"""Pages that belong to the service as a whole rather than to one domain: the accessibility
+statement."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+# When the statement was prepared and last reviewed against the service (the regulations ask
+# for both dates). Change them when the statement is reviewed, with the text.
+STATEMENT_PREPARED = datetime.date(2026, 12, 1)
+STATEMENT_REVIEWED = datetime.date(2026, 12, 1)
+
+# How soon the force answers a request for another format or a reported problem.
+REPLY_WORKING_DAYS = 5
+
+# Where requests for another format and reports of problems go, unless the deployment names
+# its own address in ACCESSIBILITY_CONTACT_EMAIL.
+DEFAULT_ACCESSIBILITY_CONTACT_EMAIL = "accessibility@attest.example"
+
+
+def accessibility_contact_email() -> str:
+    return getattr(settings, "ACCESSIBILITY_CONTACT_EMAIL", "") or DEFAULT_ACCESSIBILITY_CONTACT_EMAIL
+
+
+@require_safe
+def accessibility_statement(request):
+    """The accessibility statement, in the UK public-sector model. Public, like the
+    certificate check: someone asking for another format may have no account."""
+    return render(
+        request,
+        "core/accessibility.html",
+        {
+            "contact_email": accessibility_contact_email(),
+            "reply_working_days": REPLY_WORKING_DAYS,
+            "prepared": STATEMENT_PREPARED,
+            "reviewed": STATEMENT_REVIEWED,
+            "site_url": settings.SITE_URL,
+            "idle_minutes": settings.SESSION_IDLE_MINUTES,
+            "absolute_hours": settings.SESSION_ABSOLUTE_HOURS,
+        },
+    )
