@@ -18,6 +18,7 @@ from wagtail.models import Page
 from certificates.models import Attestation, Certificate, PolicyVersion
 from people.models import OrgUnit, User
 from scenarios.models import Attempt
+from scenarios.services import can_start
 
 from .pages import LoginRequiredPageMixin
 
@@ -89,6 +90,18 @@ class ModulePage(LoginRequiredPageMixin, Page):
             return ""
         return reverse("certificates:policy", args=[self.policy_document.reference])
 
+    def attempt_limit_for(self, user) -> int | None:
+        """How many attempts ``user`` may have made before a new one is refused: ``max_attempts``,
+        counting only attempts made since HR last revoked their certificate (a retake HR asked
+        for is never refused for attempts used before). None for no limit."""
+        if self.max_attempts is None:
+            return None
+        revoked = module_progress(user, self).revoked
+        if revoked is None:
+            return self.max_attempts
+        before = Attempt.objects.filter(user=user, module=self, started_at__lte=revoked.revoked_at).count()
+        return self.max_attempts + before
+
     def scenario_pages(self) -> list[Page]:
         """The live scenarios of this module, in the order the trainer arranged them."""
         return list(self.get_children().live().specific())
@@ -97,6 +110,8 @@ class ModulePage(LoginRequiredPageMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["scenarios"] = self.scenario_pages()
         context["progress"] = module_progress(request.user, self)
+        if request.user.is_authenticated:
+            context["can_start"] = can_start(request.user, self, self.attempt_limit_for(request.user))
         return context
 
 

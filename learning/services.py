@@ -83,25 +83,13 @@ def begin_module(user, module: ModulePage) -> Attempt:
         module,
         module.scenario_pages(),
         pass_mark=module.pass_mark,
-        max_attempts=_attempt_limit(user, module),
+        max_attempts=module.attempt_limit_for(user),
     )
     if enrolment.status == Enrolment.Status.NOT_STARTED:
         enrolment.status = Enrolment.Status.IN_PROGRESS
         enrolment.started_at = timezone.now()
         enrolment.save(update_fields=["status", "started_at"])
     return attempt
-
-
-def _attempt_limit(user, module: ModulePage) -> int | None:
-    """The module's limit on attempts, counting only those made since HR last revoked the
-    person's certificate: a retake HR asked for is never refused for attempts used before."""
-    if module.max_attempts is None:
-        return None
-    revoked = module_progress(user, module).revoked
-    if revoked is None:
-        return module.max_attempts
-    before = Attempt.objects.filter(user=user, module=module, started_at__lte=revoked.revoked_at).count()
-    return module.max_attempts + before
 
 
 def record_attempt_result(attempt: Attempt) -> None:

@@ -310,6 +310,19 @@ def current_position(attempt: Attempt) -> int | None:
 
 
 @transaction.atomic
+def attempts_made(user, module: Page) -> int:
+    """How many attempts the person has made at ``module`` (the number of their latest)."""
+    return Attempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"] or 0
+
+
+def can_start(user, module: Page, max_attempts: int | None) -> bool:
+    """Whether ``start_attempt`` would give the person an attempt rather than refuse: one in
+    progress is resumed; a new one needs an attempt left under ``max_attempts``."""
+    if max_attempts is None or attempts_made(user, module) < max_attempts:
+        return True
+    return Attempt.objects.filter(user=user, module=module, status=Attempt.Status.IN_PROGRESS).exists()
+
+
 def start_attempt(
     user,
     module: Page,
@@ -329,7 +342,7 @@ def start_attempt(
     plan = [scenario for scenario in scenarios if scenario.live_revision_id and len(scenario.steps)]
     if not plan:
         raise NothingToAttempt("This module has no scenarios yet. Please try again later.")
-    made = Attempt.objects.filter(user=user, module=module).aggregate(n=Max("number"))["n"] or 0
+    made = attempts_made(user, module)
     if max_attempts is not None and made >= max_attempts:
         raise AttemptLimitReached(
             f"You have used all {max_attempts} attempts at this module. Ask your trainer to reset them."

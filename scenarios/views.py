@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Max
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -100,16 +99,11 @@ def step(request, public_id, position: int):
     )
 
 
-def _can_retake(attempt: Attempt, module) -> bool:
-    """Whether pressing "Retake" would give the officer an attempt rather than an error, by
-    ``services.start_attempt``'s rule: an attempt in progress is resumed; a new one needs an
-    attempt left under the module's limit (the module page, in learning, holds the limit)."""
-    max_attempts = getattr(module, "max_attempts", None)
-    if max_attempts is None:
-        return True
-    theirs = Attempt.objects.filter(user_id=attempt.user_id, module_id=attempt.module_id)
-    made = theirs.aggregate(n=Max("number"))["n"] or 0
-    return made < max_attempts or theirs.filter(status=Attempt.Status.IN_PROGRESS).exists()
+def _attempt_limit(module, user) -> int | None:
+    """The module's limit on this person's attempts, as the module states it (learning's
+    ``ModulePage.attempt_limit_for``); None for no limit or a page without one."""
+    limit_for = getattr(module, "attempt_limit_for", None)
+    return limit_for(user) if limit_for else None
 
 
 @login_required
@@ -134,7 +128,8 @@ def result(request, public_id):
             "wrong": wrong,
             "critical_wrong": [step for step, _ in wrong if step.critical],
             "module": module,
-            "can_retake": not attempt.passed and _can_retake(attempt, module),
+            "can_retake": not attempt.passed
+            and services.can_start(request.user, module, _attempt_limit(module, request.user)),
             "policy_url": _policy_url(attempt),
         },
     )

@@ -462,3 +462,17 @@ def test_the_policy_page_is_for_signed_in_people_and_known_policies(client, demo
     assert client.get("/policies/MPS-PERSONAL-DEVICES/").status_code == 302
     client.force_login(demo["officer"])
     assert client.get("/policies/NO-SUCH-POLICY/").status_code == 404
+
+
+def test_the_module_page_says_when_the_attempts_are_used_up_instead_of_offering_a_retake(client, demo):
+    from learning.services import begin_module
+    from tests.helpers import WrongOnFirstCritical, answer_path
+
+    module, officer = demo["module"], demo["officer"]
+    module.max_attempts = 1
+    module.save_revision().publish()
+    answer_path(begin_module(officer, module), WrongOnFirstCritical())
+    client.force_login(officer)
+    page = client.get(module.url).content.decode()
+    assert "You have used all the attempts allowed at this module" in page
+    assert f'action="/modules/{module.pk}/start/"' not in page
