@@ -4,6 +4,7 @@ passed the scenarios again and attested again, to the same version, in a new led
 points at the revocation."""
 
 import datetime
+import re
 
 import pytest
 from django.utils import timezone
@@ -52,7 +53,7 @@ def test_the_officer_sees_revoked_retake_and_the_reason(client, sam, demo):
     assert "View certificate" not in dashboard and ">Complete<" not in dashboard
     module_page = client.get(demo["module"].url).content.decode()
     assert "Retake this module" in module_page and REASON in module_page
-    assert sam.display_serial in module_page
+    assert sam.display_serial in re.sub(r"<[^>]+>", "", module_page)  # its groups kept whole by spans
     assert f'action="/modules/{demo["module"].pk}/start/"' in module_page
 
 
