@@ -4,6 +4,7 @@ import functools
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render, resolve_url
 
@@ -35,3 +36,13 @@ def _sends_to_sign_in(response) -> bool:
     if response.status_code not in (301, 302):
         return False
     return urlsplit(response["Location"]).path == resolve_url(settings.WAGTAILADMIN_LOGIN_URL)
+
+
+@login_required
+def email_from_hr(request):
+    """In place of allauth's email management: a person's email address comes from their HR
+    record (the people import or HR's screens), so nobody adds, removes or swaps their own. A
+    form sent here anyway is refused, and the refusal is in the audit log."""
+    if request.method != "GET":
+        raise PermissionDenied("Your email address comes from your HR record: ask HR to change it.")
+    return render(request, "access/email_from_hr.html", {"email": request.user.email})

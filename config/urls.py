@@ -7,7 +7,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.utils.urlpatterns import decorate_urlpatterns
 
-from access.views import refuse_rather_than_sign_in_again
+from access.views import email_from_hr, refuse_rather_than_sign_in_again
 
 # One sign-in page for everyone, with its rate limits and MFA: Wagtail's own sign-in forms (the
 # admin's, and the front end's for private pages) would be ways around them.
@@ -20,6 +20,9 @@ urlpatterns = [
     path("admin/", include(decorate_urlpatterns(wagtailadmin_urls.urlpatterns, refuse_rather_than_sign_in_again))),
     # Documents (guidance attached to modules) are for signed-in staff, like the modules.
     path("documents/", include(decorate_urlpatterns(wagtaildocs_urls.urlpatterns, login_required))),
+    # Email addresses come from HR (the people import, HR's screens): allauth's page to add or
+    # change one is replaced by one that says so.
+    path("accounts/email/", email_from_hr, name="account_email"),
     path("accounts/", include("allauth.urls")),
     path("", include("certificates.urls")),
     path("", include("scenarios.urls")),

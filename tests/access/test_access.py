@@ -791,3 +791,31 @@ def test_a_key_in_a_logged_path_is_redacted(db, caplog):
     assert "secretkey" in record.getMessage()
     RedactSecretPaths().filter(record)
     assert record.getMessage() == "Forbidden (CSRF cookie not set.): /accounts/password/reset/key/1-[redacted]/"
+
+
+def test_people_cannot_add_or_change_their_own_email_address(client, demo):
+    from allauth.account.models import EmailAddress
+
+    officer = demo["officer"]
+    client.force_login(officer)
+    page = client.get("/accounts/email/").content.decode()
+    assert officer.email in page and "comes from your HR record" in page
+    before = list(EmailAddress.objects.filter(user=officer).values_list("email", "primary"))
+    for form in (
+        {"action_add": "", "email": "hr@attest.example"},
+        {"action_primary": "", "email": "hr@attest.example"},
+        {"action_remove": "", "email": officer.email},
+    ):
+        response = client.post("/accounts/email/", form)
+        assert response.status_code == 403
+        assert "ask HR to change it" in response.content.decode()
+    assert list(EmailAddress.objects.filter(user=officer).values_list("email", "primary")) == before
+    officer.refresh_from_db()
+    assert officer.email == demo["officer"].email
+    refusals = events(Action.ACCESS_DENIED).filter(actor=officer, path="/accounts/email/")
+    assert refusals.count() == 3
+
+
+def test_the_email_page_needs_a_sign_in(client):
+    response = client.get("/accounts/email/")
+    assert response.status_code == 302 and response.url.startswith("/accounts/login/")

@@ -253,7 +253,7 @@ ACCESS: dict[str, Rule] = {
     "accounts/inactive/": theirs(EVERYONE),
     "accounts/signup/": theirs(EVERYONE),  # says sign-up is closed (people come from the HR system)
     "accounts/reauthenticate/*": theirs(SIGNED_IN),
-    "accounts/email/": theirs(SIGNED_IN),
+    "accounts/email/": ours(SIGNED_IN),  # says the address comes from HR; a POST is refused
     "accounts/confirm-email/*": theirs(EVERYONE),
     "accounts/password/change/": theirs(SIGNED_IN),
     "accounts/password/set/": theirs(SIGNED_IN),
@@ -271,6 +271,7 @@ ACCESS: dict[str, Rule] = {
     "certificates/<str:serial>/": ours(SAMS_RECORD),
     "certificates/<str:serial>/pdf/": ours(SAMS_RECORD),
     "policies/<path:reference>/": ours(SIGNED_IN),
+    "accessibility/": ours(EVERYONE),  # the accessibility statement, public like verification
     "verify/": ours(EVERYONE),
     "verify/<str:serial>/": ours(EVERYONE),
     "attempts/<uuid:public_id>/": ours(SAMS_ATTEMPT),
