@@ -235,7 +235,7 @@ class TaggedCanvas(Canvas):
         if isinstance(opened, Artifact):
             self._code.append(f"/Artifact <<{opened.properties}>> BDC")
         else:
-            self._code.append(f"/{opened.role} <</MCID {len(self._mcid_owners[self._pageNumber])}>> BDC")
+            self._code.append(f"/{opened.role} <</MCID {len(self._mcid_owners[self.getPageNumber()])}>> BDC")
         self._sequence_start = len(self._code)
 
     def _end_sequence(self) -> None:
@@ -250,8 +250,9 @@ class TaggedCanvas(Canvas):
         self._code.append("EMC")
         opened = self._open[-1]
         if isinstance(opened, StructureElement):
-            owners = self._mcid_owners[self._pageNumber]
-            opened.kids.append(MarkedContent(self._pageNumber, len(owners)))
+            page = self.getPageNumber()
+            owners = self._mcid_owners[page]
+            opened.kids.append(MarkedContent(page, len(owners)))
             owners.append(opened)
 
     def showPage(self):
@@ -303,7 +304,7 @@ class TaggedCanvas(Canvas):
         # StructParents is i, and its entry lists the owner of each MCID in turn.
         numbers: list[object] = []
         for index, page in enumerate(pages):
-            page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]
+            page.__NoDefault__ = [*page.__NoDefault__, "StructParents", "Tabs"]  # the keys reportlab writes
             page.StructParents = index
             page.Tabs = PDFName("S")  # tab through any link in structure order
             numbers += [index, PDFArray([element_refs[id(owner)] for owner in self._mcid_owners[index + 1]])]
@@ -314,12 +315,11 @@ class TaggedCanvas(Canvas):
         catalog.StructTreeRoot = tree_root
         catalog.MarkInfo = PDFDictionary({"Marked": "true"})
         self.setViewerPreference("DisplayDocTitle", "true")  # the title, not the file name, in the window
-        metadata = PDFStream(
+        # Unfiltered (reportlab compresses only page streams), so the XMP stays readable as is.
+        catalog.Metadata = PDFStream(
             PDFDictionary({"Type": PDFName("Metadata"), "Subtype": PDFName("XML")}),
             _xmp_metadata(document.info.title, LANGUAGE),
-            filters=[],  # left readable, as XMP is meant to be
         )
-        catalog.Metadata = metadata
 
 
 def _pdf_value(value: object) -> object:
