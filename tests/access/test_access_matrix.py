@@ -50,6 +50,7 @@ from wagtail.models import Collection, Site, Task, Workflow
 
 import config.urls
 from access.middleware import LONGEST_SEGMENT
+from access.models import AuditEvent
 from certificates.services import Context
 from learning.factories import EnrolmentFactory
 from learning.models import Assignment, ModulePage
@@ -567,6 +568,14 @@ def outcome(response) -> str:
 REFUSED = {"sign-in", "403", "404", "no-permission"}
 
 
+def audited_refusal(rule: Rule, got: str) -> bool:
+    """Whether a signed-in person's refusal must leave one audit event: every 403 and every
+    Wagtail "no permission", and a 404 from our own views (which answer another person's record
+    with a 404 so as not to say it exists); a 404 from Wagtail's or allauth's views, opened with
+    placeholder objects, may simply be a missing object."""
+    return got in ("403", "no-permission") or (got == "404" and not rule.generic)
+
+
 def request(client, method: str, url: str):
     client.cookies.pop("messages", None)  # classify by this response's messages alone
     try:
@@ -615,6 +624,7 @@ def test_the_access_matrix(client, world, role):
             continue
         allowed = role in rule.allowed
         method = "post" if rule.post and not allowed else "get"
+        logged_before = AuditEvent.objects.filter(action=AuditEvent.Action.ACCESS_DENIED).count()
         response, got = request(client, method, url)
         if response is not None:
             got = outcome(response)
@@ -625,6 +635,10 @@ def test_the_access_matrix(client, world, role):
 
         if found := problem(role, rule, response, got):
             problems.append(f"{method.upper()} {url} [{key}]: {found}")
+        elif role != ANONYMOUS and not allowed and audited_refusal(rule, got):
+            logged = AuditEvent.objects.filter(action=AuditEvent.Action.ACCESS_DENIED).count() - logged_before
+            if logged != 1:
+                problems.append(f"{method.upper()} {url} [{key}]: refused ({got}) with {logged} audit events, not 1")
         if role != ANONYMOUS and signed_out(response):
             sign_in_with_mfa(client, world.people[role])
     assert not problems, f"{role}: {len(problems)} routes break the matrix:\n" + "\n".join(problems)
