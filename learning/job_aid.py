@@ -14,7 +14,7 @@ from django.conf import settings
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+from reportlab.platypus import KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from core.pdf import (
     BLUE,
@@ -77,8 +77,9 @@ def render_job_aid(job_aid: JobAid, *, module_title: str, policy_url: str = "") 
     )
     styles = _styles()
     rows = [
-        [_text(str(number), styles["number"]), _point(step, styles)] for number, step in enumerate(job_aid.steps, 1)
+        [Paragraph(str(number), styles["number"]), _point(step, styles)] for number, step in enumerate(job_aid.steps, 1)
     ]
+    # The number is untagged: it is the list label (Lbl) itself, not a paragraph inside it.
     steps = Table(rows, colWidths=[14 * mm, CONTENT_WIDTH - 14 * mm], renderCB=ListTags())
     steps.setStyle(
         TableStyle(

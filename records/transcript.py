@@ -23,7 +23,7 @@ from django.utils import timezone
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import CondPageBreak, Spacer, Table, TableStyle
+from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from certificates.archive import StateCache
 from certificates.models import Attestation, Certificate
@@ -356,15 +356,21 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
+def _cell(value: str, style: ParagraphStyle) -> Paragraph:
+    """A table cell's text, escaped like ``_text`` but untagged: it belongs to the cell (TH or
+    TD) it is drawn in, so a screen reader hears the cell, not a paragraph inside it."""
+    return Paragraph(escape(value), style)
+
+
 def _text(value: str, style: ParagraphStyle, role: str = "P") -> TaggedParagraph:
     """A paragraph (or with ``role`` a heading) of plain text: names and reasons are escaped,
     never read as markup."""
     return TaggedParagraph(escape(value), style, role=role)
 
 
-def _table(header: list[str], rows: list[list[TaggedParagraph]], widths_mm: list[float], styles) -> Table:
+def _table(header: list[str], rows: list[list[Paragraph]], widths_mm: list[float], styles) -> Table:
     """A table whose header row is repeated on every page it flows onto."""
-    cells = [[_text(label, styles["cell_label"]) for label in header], *rows]
+    cells = [[_cell(label, styles["cell_label"]) for label in header], *rows]
     table = Table(
         cells,
         colWidths=[width * mm for width in widths_mm],
@@ -402,7 +408,7 @@ def _title_block(transcript: Transcript, styles) -> list:
         ("Org unit", person.org_unit or "Not recorded"),
     ]
     table = Table(
-        [[_text(label, styles["cell_label"]), _text(value, styles["cell"])] for label, value in details],
+        [[_cell(label, styles["cell_label"]), _cell(value, styles["cell"])] for label, value in details],
         colWidths=[45 * mm, CONTENT_WIDTH - 45 * mm],
         hAlign="LEFT",
         renderCB=TableTags(header_columns=1),  # each label heads its row
@@ -451,12 +457,12 @@ def _module_block(module: ModuleRecord, styles) -> list:
         return [*flowables, _text("No attempts.", styles["body"])]
     rows = [
         [
-            _text(str(attempt.number), styles["cell"]),
-            _text(_utc(attempt.started_at), styles["cell"]),
-            _text(_utc(attempt.completed_at), styles["cell"]),
-            _text(_percent(attempt.score_percent), styles["cell"]),
-            _text(_percent(attempt.pass_mark), styles["cell"]),
-            _text(attempt.result, styles["cell"]),
+            _cell(str(attempt.number), styles["cell"]),
+            _cell(_utc(attempt.started_at), styles["cell"]),
+            _cell(_utc(attempt.completed_at), styles["cell"]),
+            _cell(_percent(attempt.score_percent), styles["cell"]),
+            _cell(_percent(attempt.pass_mark), styles["cell"]),
+            _cell(attempt.result, styles["cell"]),
         ]
         for attempt in module.attempts
     ]
@@ -483,11 +489,11 @@ def _attestations_section(attestations: list[AttestationRecord], styles) -> list
     rows = [
         [
             _policy_cell(attestation, styles),
-            _text(attestation.version_label, styles["cell"]),
-            _text(_grouped(attestation.body_sha256), styles["fingerprint"]),
-            _text(_utc(attestation.created_at), styles["cell"]),
-            _text(attestation.typed_name, styles["cell"]),
-            _text(_grouped(attestation.row_hash[:16]), styles["fingerprint"]),
+            _cell(attestation.version_label, styles["cell"]),
+            _cell(_grouped(attestation.body_sha256), styles["fingerprint"]),
+            _cell(_utc(attestation.created_at), styles["cell"]),
+            _cell(attestation.typed_name, styles["cell"]),
+            _cell(_grouped(attestation.row_hash[:16]), styles["fingerprint"]),
         ]
         for attestation in attestations
     ]
@@ -495,10 +501,10 @@ def _attestations_section(attestations: list[AttestationRecord], styles) -> list
     return [*heading, intro, _table(header, rows, [34, 17, 44, 24, 29, 26], styles)]
 
 
-def _policy_cell(attestation: AttestationRecord, styles) -> list[TaggedParagraph]:
-    cell = [_text(attestation.policy_title, styles["cell"])]
+def _policy_cell(attestation: AttestationRecord, styles) -> list[Paragraph]:
+    cell = [_cell(attestation.policy_title, styles["cell"])]
     if attestation.module_title:
-        cell.append(_text(f"after module {attestation.module_title}", styles["fingerprint"]))
+        cell.append(_cell(f"after module {attestation.module_title}", styles["fingerprint"]))
     return cell
 
 
@@ -508,11 +514,11 @@ def _certificates_section(certificates: list[CertificateRecord], styles) -> list
         return [*heading, _text("No certificates issued.", styles["body"])]
     rows = [
         [
-            _text(certificate.serial, styles["serial"]),
-            _text(certificate.module_title, styles["cell"]),
-            _text(f"{certificate.policy_title}, version {certificate.version_label}", styles["cell"]),
-            _text(_utc(certificate.issued_at), styles["cell"]),
-            _text(certificate.expires_on.isoformat(), styles["cell"]),
+            _cell(certificate.serial, styles["serial"]),
+            _cell(certificate.module_title, styles["cell"]),
+            _cell(f"{certificate.policy_title}, version {certificate.version_label}", styles["cell"]),
+            _cell(_utc(certificate.issued_at), styles["cell"]),
+            _cell(certificate.expires_on.isoformat(), styles["cell"]),
             _state_cell(certificate, styles),
         ]
         for certificate in certificates
@@ -521,10 +527,10 @@ def _certificates_section(certificates: list[CertificateRecord], styles) -> list
     return [*heading, _table(header, rows, [46, 31, 30, 24, 20, 23], styles)]
 
 
-def _state_cell(certificate: CertificateRecord, styles) -> list[TaggedParagraph]:
-    cell = [_text(certificate.state.capitalize(), styles["cell_label"])]
+def _state_cell(certificate: CertificateRecord, styles) -> list[Paragraph]:
+    cell = [_cell(certificate.state.capitalize(), styles["cell_label"])]
     if certificate.state == Certificate.Status.REVOKED and certificate.revoked_reason:
-        cell.append(_text(certificate.revoked_reason, styles["cell"]))
+        cell.append(_cell(certificate.revoked_reason, styles["cell"]))
     return cell
 
 
