@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.shortcuts import redirect
@@ -157,6 +158,7 @@ class MFARequiredMiddleware:
 
     @staticmethod
     def challenge(request):
+        note_mfa_challenge(request)
         query = urlencode({"next": request.get_full_path()})
         if has_authenticator(request.user):
             return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
@@ -167,6 +169,24 @@ class MFARequiredMiddleware:
         )
         request.session[NEXT_SESSION_KEY] = request.get_full_path()
         return redirect(f"{reverse('mfa_activate_totp')}?{query}")
+
+
+# A page that keeps being asked for without the MFA step (a tab reloading, a script) would fill
+# the audit log: each session's refusals of one page are logged once in this many seconds.
+MFA_CHALLENGE_LOG_EVERY = 600
+
+
+def note_mfa_challenge(request) -> None:
+    """Log that this session was sent to its MFA step instead of the page it asked for: once per
+    session and page in ``MFA_CHALLENGE_LOG_EVERY`` seconds."""
+    key = f"attest:mfa-challenge:{request.session.session_key}:{request.path}"
+    if cache.add(key, True, MFA_CHALLENGE_LOG_EVERY):
+        audit.denied(
+            request,
+            "mfa-required",
+            method=request.method,
+            logged_once_in_seconds=MFA_CHALLENGE_LOG_EVERY,
+        )
 
 
 class AccessDeniedMiddleware:

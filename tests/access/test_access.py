@@ -380,6 +380,12 @@ def test_a_session_signed_in_before_mfa_was_set_up_elsewhere_must_confirm_with_i
     give_totp(people["hr"])
     response = client.get("/admin/")
     assert response.url == "/accounts/2fa/reauthenticate/?next=%2Fadmin%2F"
+    # Sent back to the MFA step: logged, once however often the page is asked for again.
+    for _ in range(5):
+        client.get("/admin/")
+    client.get("/team/")
+    logged = events(Action.ACCESS_DENIED, actor=people["hr"], verb="mfa-required")
+    assert sorted(logged.values_list("path", flat=True)) == ["/admin/", "/team/"]
 
 
 @pytest.mark.parametrize(
@@ -718,7 +724,8 @@ def test_the_log_takes_any_text_the_database_would_refuse(db):
 
 def test_an_export_url_with_a_nul_in_its_query_is_no_server_error(client, demo):
     sign_in_with_mfa(client, demo["hr"])
-    assert client.get(f"/people/{demo['officer'].pk}/transcript/?x=%00").status_code == 200
+    assert client.get(f"/people/{demo['officer'].pk}/transcript/?x=%00").status_code == 400  # not a 500
+    assert not events(Action.EXPORT).exists()
 
 
 def _failed_sign_in_with_formulas_then_export(people, export_format):
@@ -819,3 +826,15 @@ def test_people_cannot_add_or_change_their_own_email_address(client, demo):
 def test_the_email_page_needs_a_sign_in(client):
     response = client.get("/accounts/email/")
     assert response.status_code == 302 and response.url.startswith("/accounts/login/")
+
+
+def test_mfa_codes_refused_by_the_rate_limit_are_logged_against_the_person(client, people):
+    give_totp(people["hr"])
+    sign_in(client, "hr")
+    for _ in range(8):
+        client.post("/accounts/2fa/authenticate/", {"code": "000000"})
+    limited = events(Action.MFA_FAILED, actor=people["hr"], details__why="too many codes: rate limited")
+    wrong = events(Action.MFA_FAILED, actor=people["hr"]).exclude(pk__in=limited)
+    assert limited.count() >= 1 and wrong.count() >= 1
+    assert limited.count() + wrong.count() == 8  # each refused code once, whichever the reason
+    assert not events(Action.SIGN_IN_REFUSED).exists()  # the password step was not refused
