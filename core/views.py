@@ -4,6 +4,7 @@ statement."""
 from __future__ import annotations
 
 import datetime
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.shortcuts import render
@@ -17,13 +18,11 @@ STATEMENT_REVIEWED = datetime.date(2026, 12, 1)
 # How soon the force answers a request for another format or a reported problem.
 REPLY_WORKING_DAYS = 5
 
-# Where requests for another format and reports of problems go, unless the deployment names
-# its own address in ACCESSIBILITY_CONTACT_EMAIL.
-DEFAULT_ACCESSIBILITY_CONTACT_EMAIL = "accessibility@attest.example"
-
 
 def accessibility_contact_email() -> str:
-    return getattr(settings, "ACCESSIBILITY_CONTACT_EMAIL", "") or DEFAULT_ACCESSIBILITY_CONTACT_EMAIL
+    """Where requests for another format and reports of problems go: ACCESSIBILITY_CONTACT_EMAIL,
+    or else the address the site's mail comes from."""
+    return settings.ACCESSIBILITY_CONTACT_EMAIL or parseaddr(settings.DEFAULT_FROM_EMAIL)[1]
 
 
 @require_safe

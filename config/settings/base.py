@@ -25,6 +25,7 @@ env = environ.Env(
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "Attest <attest@localhost>"),
     LEDGER_ANCHOR_EMAIL=(str, ""),
+    ACCESSIBILITY_CONTACT_EMAIL=(str, ""),
     VERIFY_RATE_LIMIT=(int, 60),
     TASKS_BACKEND=(str, "immediate"),
     REMINDER_ESCALATE_AFTER_DAYS=(int, 14),
@@ -52,6 +53,9 @@ CSRF_TRUSTED_ORIGINS = env("CSRF_TRUSTED_ORIGINS")
 # The public address of the site: printed on certificates and encoded in their QR codes.
 SITE_URL = env("SITE_URL").rstrip("/")
 FORCE_NAME = env("FORCE_NAME")
+# Where the accessibility statement sends requests for another format and reports of problems;
+# empty: the address mail is sent from (DEFAULT_FROM_EMAIL).
+ACCESSIBILITY_CONTACT_EMAIL = env("ACCESSIBILITY_CONTACT_EMAIL")
 DEMO_PASSWORD = env("DEMO_PASSWORD")
 # seed_demo creates accounts with a published password: never on a production database.
 DEMO_DATA_ALLOWED = False
