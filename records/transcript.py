@@ -111,6 +111,7 @@ class AttestationRecord:
     module_title: str
     typed_name: str
     row_hash: str
+    after_revocation_of: str = ""  # the grouped serial of the revoked certificate it replaced
 
 
 @dataclass(frozen=True)
@@ -220,7 +221,11 @@ def _attempt_record(attempt: Attempt) -> AttemptRecord:
 
 def _attestation_records(user, module_titles: dict[int, str]) -> list[AttestationRecord]:
     """The person's rows of the attestation ledger, in ledger order."""
-    rows = Attestation.objects.filter(user=user).select_related("policy_version__document").order_by("pk")
+    rows = (
+        Attestation.objects.filter(user=user)
+        .select_related("policy_version__document", "after_revocation")
+        .order_by("pk")
+    )
     return [
         AttestationRecord(
             policy_title=row.policy_version.document.title,
@@ -231,6 +236,7 @@ def _attestation_records(user, module_titles: dict[int, str]) -> list[Attestatio
             module_title=module_titles.get(row.module_id, ""),
             typed_name=row.typed_name,
             row_hash=row.row_hash,
+            after_revocation_of=row.after_revocation.display_serial if row.after_revocation else "",
         )
         for row in rows
     ]
@@ -505,6 +511,10 @@ def _policy_cell(attestation: AttestationRecord, styles) -> list[Paragraph]:
     cell = [_cell(attestation.policy_title, styles["cell"])]
     if attestation.module_title:
         cell.append(_cell(f"after module {attestation.module_title}", styles["fingerprint"]))
+    if attestation.after_revocation_of:
+        cell.append(
+            _cell(f"again, after certificate {attestation.after_revocation_of} was revoked", styles["fingerprint"])
+        )
     return cell
 
 

@@ -204,3 +204,15 @@ def test_your_data_names_the_revocation_each_attestation_followed(client, sam, d
     post_attestation(client, demo["module"], "Sam Taylor")
     rows = download(client, demo["officer"])["attestations"]
     assert [row["after_revocation_of"] for row in rows] == [None, sam.display_serial]
+
+
+def test_the_transcript_shows_the_attestation_made_again_after_the_revocation(client, sam, demo):
+    from records.transcript import render_transcript, transcript_for
+    from tests.records.test_transcript import pdf_text
+
+    pass_module(client, demo["module"])
+    post_attestation(client, demo["module"], "Sam Taylor")
+    transcript = transcript_for(demo["officer"])
+    assert [row.after_revocation_of for row in transcript.attestations] == ["", sam.display_serial]
+    text = pdf_text(render_transcript(transcript)).replace(" ", "")  # a narrow cell: words wrap
+    assert f"again,aftercertificate{sam.display_serial}wasrevoked" in text
