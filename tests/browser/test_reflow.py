@@ -108,6 +108,8 @@ def test_officer_pages_fit_a_320_pixel_wide_screen(transactional_db, demo, live_
             reverse("mfa_index"),
             reverse("certificates:verify_form"),
             reverse("certificates:verify", args=[serial]),
+            "/accessibility/",
+            "/accounts/email/",
             reverse("mfa_activate_totp"),  # asks for the password first
         ):
             reflow.visit(path)

@@ -89,6 +89,8 @@ def test_retaking_and_attesting_again_issues_a_new_certificate_on_a_new_row(clie
     officer, module = demo["officer"], demo["module"]
     pass_module(client, module)
     assert module_progress(officer, module).can_attest
+    form = client.get(f"/modules/{module.pk}/attest/").content.decode()
+    assert "You have passed the scenarios again: read the policy and attest again" in form
     response = post_attestation(client, module, "Sam Taylor")
 
     first, again = Attestation.objects.filter(user=officer).order_by("pk")
