@@ -4,7 +4,6 @@ anchors that record its head outside the database."""
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.utils import timezone
 
 from core.append_only import AppendOnlyModel, append_only_triggers
 
+from ..chain import seal
 from .policies import PolicyVersion
 
 
@@ -82,7 +82,7 @@ class Attestation(AppendOnlyModel):
         return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical().encode("utf-8")).hexdigest()
+        return seal(self.canonical())
 
 
 class LedgerAnchor(AppendOnlyModel):
