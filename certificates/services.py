@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
@@ -14,6 +18,7 @@ from wagtail.log_actions import log
 from access.network import normalised_ip
 from core.dates import add_months
 
+from .chain import seal_problem, sealed_with, verifies
 from .models import (
     Attestation,
     Certificate,
@@ -28,6 +33,8 @@ from .serials import new_serial
 GENESIS_HASH = "0" * 64
 # Any fixed number: the PostgreSQL advisory lock that serialises appends to the ledger.
 LEDGER_LOCK = 4_082_020
+# Each anchor is logged here as one JSON line, for operators to route to syslog or their SIEM.
+anchor_log = logging.getLogger("attest.ledger.anchor")
 
 
 class AlreadyAttested(Exception):
@@ -147,39 +154,104 @@ def certificate_verifies(certificate: Certificate) -> bool:
     return (
         attestation.policy_version_id == certificate.policy_version_id
         and attestation.body_sha256 == certificate.policy_version.body_sha256
-        and attestation.compute_hash() == attestation.row_hash
+        and verifies(attestation.canonical(), attestation.row_hash)
     )
 
 
-def first_broken_row() -> tuple[str, str] | None:
+@dataclass(frozen=True)
+class OutsideAnchor:
+    """One anchor as recorded outside the database (a line of the anchor file)."""
+
+    anchor: LedgerAnchor
+    where: str  # names it for an investigator: the file and line
+    last_row: int | None  # the id of the ledger's last row when it was taken
+
+
+class AnchorFileError(ValueError):
+    """A line of an anchor file is not a ledger anchor."""
+
+
+def read_anchor_file(path: str) -> list[OutsideAnchor]:
+    """Every anchor in the file at ``path`` (as ``anchor_ledger`` appends them to
+    ``LEDGER_ANCHOR_FILE``), in order. A line's anchor is its JSON from the first ``{``, so lines
+    copied from the log, timestamp and all, do as well. Raises ``AnchorFileError`` naming the first
+    line that is not an anchor, and ``OSError`` if the file cannot be read."""
+    outside = []
+    with open(path, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                anchor, last_row = LedgerAnchor.from_line(line[line.find("{") :])
+            except (ValueError, KeyError, TypeError) as error:
+                raise AnchorFileError(f"Line {number} of {path} is not a ledger anchor ({error}).") from error
+            where = f"Anchor line {number} of {path}, the anchor {_anchor_facts(anchor)}"
+            outside.append(OutsideAnchor(anchor, where, last_row))
+    return outside
+
+
+def first_broken_row(outside: Sequence[OutsideAnchor] = ()) -> tuple[str, str] | None:
     """The first thing in the ledger that does not verify, as (what, why); None when all does.
 
-    Each row's hash must match its contents and link to the row before (so an edit anywhere
-    shows at the edited row), and each anchor's head hash must be the hash of the row that
-    was last when the anchor was taken (so a chain rewritten since, hashes and all, shows too).
+    Each row's seal must match its contents and link to the row before (so an edit anywhere
+    shows at the edited row), be made with a key this server holds, and not be an unkeyed seal
+    after a keyed one (a row resealed without the key). Each anchor, in the database or in
+    ``outside`` (read from an anchor file), must be sealed with the key and its head hash must be
+    the hash of the row that was last when it was taken: so a chain rewritten since, or cut short
+    with its anchors deleted from the database, shows too.
     """
-    anchors: dict[int, list[LedgerAnchor]] = {}
-    for anchor in LedgerAnchor.objects.order_by("pk"):
-        anchors.setdefault(anchor.row_count, []).append(anchor)
-    previous, position = GENESIS_HASH, 0
-    for anchor in anchors.get(0, []):
-        if anchor.head_hash != GENESIS_HASH:
-            return _anchor_name(anchor), "the ledger was empty then, but the anchor records a head hash"
+    anchors: dict[int, list[OutsideAnchor]] = {}
+    recorded = [OutsideAnchor(anchor, _anchor_name(anchor), None) for anchor in LedgerAnchor.objects.order_by("pk")]
+    for copy in (recorded, outside):
+        keyed = False
+        for item in copy:
+            problem = _anchor_seal_problem(item.anchor, keyed_due=keyed)
+            if problem:
+                return item.where, problem
+            keyed = keyed or sealed_with(item.anchor.anchor_hash) is not None
+            anchors.setdefault(item.anchor.row_count, []).append(item)
+    previous, position, keyed = GENESIS_HASH, 0, False
+    for item in anchors.get(0, []):
+        if item.anchor.head_hash != GENESIS_HASH:
+            return item.where, "the ledger was empty then, but the anchor records a head hash"
     for row in Attestation.objects.order_by("pk").iterator(2000):
         position += 1
         if row.previous_hash != previous:
             return _row_name(row), "its link to the row before is broken (a row was removed, inserted or changed)"
-        if row.compute_hash() != row.row_hash:
-            return _row_name(row), "its contents do not match its hash (the row was changed)"
-        for anchor in anchors.get(position, []):
-            if anchor.head_hash != row.row_hash:
-                reason = f"row {row.pk}, the last one then, now has another hash: the chain was rewritten"
-                return _anchor_name(anchor), reason
+        problem = seal_problem(row.canonical(), row.row_hash, keyed_due=keyed or _keyed_due(position))
+        if problem:
+            if not keyed and sealed_with(row.row_hash) is None:
+                problem += " (or, if it was sealed before LEDGER_KEYS was set, LEDGER_UNKEYED_ROWS does not count it)"
+            return _row_name(row), problem
+        keyed = keyed or sealed_with(row.row_hash) is not None
+        for item in anchors.get(position, []):
+            if item.anchor.head_hash != row.row_hash:
+                return item.where, f"row {row.pk}, the last one then, now has another hash: the chain was rewritten"
         previous = row.row_hash
-    for count in anchors:
+    for count in sorted(anchors):
         if count > position:
-            return _anchor_name(anchors[count][0]), f"it counted {count} rows; the ledger now has {position}"
+            item = anchors[count][0]
+            last = f"row {item.last_row}" if item.last_row else f"the row numbered {count}"
+            return item.where, (
+                f"it counted {count} rows; the ledger now has {position}: {last}, the last one then, is missing "
+                "(rows were deleted from the end)"
+            )
     return None
+
+
+def _keyed_due(position: int) -> bool:
+    """Whether the ledger's row at ``position`` (counting from 1) must carry a keyed seal."""
+    return bool(settings.LEDGER_KEYS) and position > settings.LEDGER_UNKEYED_ROWS
+
+
+def _anchor_seal_problem(anchor: LedgerAnchor, *, keyed_due: bool) -> str | None:
+    # An anchor of a keyed head, or of rows that had to be keyed, was taken when keys existed.
+    keyed_due = keyed_due or sealed_with(anchor.head_hash) is not None or _keyed_due(anchor.row_count)
+    if not anchor.anchor_hash:
+        if keyed_due:
+            return "it has no seal, yet anchors were sealed when it was taken: it was not made by anchor_ledger"
+        return None  # taken before anchors were sealed
+    return seal_problem(anchor.canonical(), anchor.anchor_hash, keyed_due=keyed_due)
 
 
 def _row_name(row: Attestation) -> str:
@@ -187,7 +259,17 @@ def _row_name(row: Attestation) -> str:
 
 
 def _anchor_name(anchor: LedgerAnchor) -> str:
-    return f"The anchor of {anchor.created_at:%Y-%m-%d %H:%M} ({anchor.row_count} rows, head {anchor.head_hash[:12]}…)"
+    return f"The anchor {_anchor_facts(anchor)}"
+
+
+def _anchor_facts(anchor: LedgerAnchor) -> str:
+    return f"of {anchor.created_at:%Y-%m-%d %H:%M} ({anchor.row_count} rows, head {_short(anchor.head_hash)}…)"
+
+
+def _short(sealed: str) -> str:
+    """The start of a seal, enough to tell it apart: its key id (if any) and 12 hex digits."""
+    key_id = sealed_with(sealed)
+    return sealed[: len(key_id) + 13] if key_id is not None else sealed[:12]
 
 
 def ledger_head() -> tuple[int, str]:
@@ -199,24 +281,56 @@ def ledger_head() -> tuple[int, str]:
     return Attestation.objects.filter(pk__lte=last[0]).count(), last[1]
 
 
+def ledger_seals() -> dict[str | None, int]:
+    """How many ledger rows each key sealed (None: unkeyed, sealed before keys were set)."""
+    rows = Attestation.objects.all()
+    counts: dict[str | None, int] = {None: rows.exclude(row_hash__contains="$").count()}
+    for key_id in settings.LEDGER_KEYS:
+        counts[key_id] = rows.filter(row_hash__startswith=f"{key_id}$").count()
+    return {key_id: count for key_id, count in counts.items() if count}
+
+
 def anchor_ledger(recipient: str = "") -> LedgerAnchor:
-    """Record the ledger's row count and head hash, and email them to ``recipient`` (if
-    given) so that a copy lives outside the database."""
+    """Record the ledger's row count and head hash as an anchor sealed with the ledger key, and
+    copy it outside the database: one JSON line appended to ``LEDGER_ANCHOR_FILE`` (if set) and
+    synced to disk, the same line logged on the ``attest.ledger.anchor`` logger, and an email to
+    ``recipient`` (if given). Raises ``OSError`` if the file cannot be written: the anchor is
+    then in the database only, and the caller should fail loudly."""
     count, head = ledger_head()
-    anchor = LedgerAnchor.objects.create(row_count=count, head_hash=head, sent_to=recipient)
+    anchor = LedgerAnchor(row_count=count, head_hash=head, sent_to=recipient)
+    anchor.anchor_hash = anchor.compute_hash()
+    anchor.save()
+    last_row = Attestation.objects.filter(row_hash=head).values_list("pk", flat=True).first()
+    line = anchor.as_line(last_row=last_row)
+    anchor_log.info("%s", line)
+    if settings.LEDGER_ANCHOR_FILE:
+        _append_line(settings.LEDGER_ANCHOR_FILE, line)
     if recipient:
         send_mail(
             subject=f"Attest ledger anchor {anchor.created_at:%Y-%m-%d}: {count} rows",
             message=(
                 f"The attestation ledger at {anchor.created_at:%Y-%m-%d %H:%M:%S %Z}:\n\n"
-                f"Rows: {count}\nHead hash: {head}\n\n"
+                f"Rows: {count}\nHead hash: {head}\nAnchor seal: {anchor.anchor_hash}\n\n"
                 "Keep this message. `manage.py verify_ledger` checks that the ledger still reaches this "
-                "head hash; if it does not, the ledger has been rewritten since."
+                "head hash; if it does not, the ledger has been rewritten since. The line below is the "
+                "anchor as `verify_ledger --anchors FILE` reads it:\n\n"
+                f"{line}\n"
             ),
             from_email=None,
             recipient_list=[recipient],
         )
     return anchor
+
+
+def _append_line(path: str, line: str) -> None:
+    """Append ``line`` to the file at ``path`` (never rewriting what is there) and wait until it
+    is on disk."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+    try:
+        os.write(descriptor, f"{line}\n".encode())
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 class VersionConflict(ValidationError):

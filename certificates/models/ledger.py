@@ -1,5 +1,6 @@
 """The attestation ledger: append-only rows, each chained by hash to the one before, and the
-anchors that record its head outside the database."""
+anchors that record its head outside the database. Rows and anchors are sealed with the ledger
+key (``chain.seal``), which the database never holds."""
 
 from __future__ import annotations
 
@@ -12,15 +13,16 @@ from django.utils import timezone
 
 from core.append_only import AppendOnlyModel, append_only_triggers
 
-from ..chain import seal
+from ..chain import SEAL_MAX_LENGTH, seal
 from .policies import PolicyVersion
 
 
 class Attestation(AppendOnlyModel):
     """One person's attestation to one policy version: a row of an append-only ledger.
 
-    ``row_hash`` covers the canonical fields and ``previous_hash``, chaining every row to
-    the one before it, so an edit anywhere breaks the chain from that row on.
+    ``row_hash`` is the seal of the canonical fields and ``previous_hash``, chaining every row
+    to the one before it, so an edit anywhere breaks the chain from that row on; it names the
+    ledger key that made it (``chain.seal``).
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="attestations")
@@ -33,8 +35,8 @@ class Attestation(AppendOnlyModel):
     created_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True)
     user_agent = models.CharField(max_length=500, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    row_hash = models.CharField(max_length=64, unique=True)
+    previous_hash = models.CharField(max_length=SEAL_MAX_LENGTH)
+    row_hash = models.CharField(max_length=SEAL_MAX_LENGTH, unique=True)
     # An attestation made again after HR revoked the certificate of an earlier one points at that
     # revoked certificate: the earlier row stays as it was, and the chain says why there are two.
     after_revocation = models.OneToOneField(
@@ -87,11 +89,17 @@ class Attestation(AppendOnlyModel):
 
 class LedgerAnchor(AppendOnlyModel):
     """The ledger's row count and head hash at one moment, recorded daily and sent outside the
-    database: a chain rewritten after that moment, hashes and all, no longer reaches this head."""
+    database: a chain rewritten after that moment, hashes and all, no longer reaches this head.
+
+    ``anchor_hash`` seals the moment, count and head with the ledger key, so an anchor made in the
+    database by someone without the key does not verify; blank in anchors made before anchors
+    were sealed.
+    """
 
     created_at = models.DateTimeField(default=timezone.now)
     row_count = models.PositiveIntegerField()
-    head_hash = models.CharField(max_length=64)
+    head_hash = models.CharField(max_length=SEAL_MAX_LENGTH)
+    anchor_hash = models.CharField(max_length=SEAL_MAX_LENGTH, blank=True)
     sent_to = models.CharField(max_length=254, blank=True)
 
     class Meta:
@@ -100,3 +108,41 @@ class LedgerAnchor(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.row_count} rows, head {self.head_hash[:12]}… at {self.created_at:%Y-%m-%d %H:%M}"
+
+    def canonical(self) -> str:
+        fields = {
+            "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
+            "row_count": self.row_count,
+            "head_hash": self.head_hash,
+        }
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"))
+
+    def compute_hash(self) -> str:
+        return seal(self.canonical())
+
+    def as_line(self, *, last_row: int | None) -> str:
+        """The anchor as one JSON line for the copies kept outside the database (the anchor file,
+        the log); ``last_row``, the id of the ledger's last row then, only helps name it."""
+        fields = {
+            "anchor": self.pk,
+            "created_at": self.created_at.astimezone(datetime.UTC).isoformat(),
+            "row_count": self.row_count,
+            "head_hash": self.head_hash,
+            "anchor_hash": self.anchor_hash,
+            "last_row": last_row,
+        }
+        return json.dumps(fields, sort_keys=True, separators=(",", ":"))
+
+    @classmethod
+    def from_line(cls, line: str) -> tuple[LedgerAnchor, int | None]:
+        """The (unsaved) anchor an ``as_line`` line records, and its ``last_row``; ValueError
+        (or KeyError, TypeError) if the line is not one."""
+        fields = json.loads(line)
+        anchor = cls(
+            pk=fields["anchor"],
+            created_at=datetime.datetime.fromisoformat(fields["created_at"]),
+            row_count=int(fields["row_count"]),
+            head_hash=str(fields["head_hash"]),
+            anchor_hash=str(fields["anchor_hash"]),
+        )
+        return anchor, fields.get("last_row")

@@ -5,6 +5,7 @@ the single typed schema below; the README lists each one. ``dev``, ``test`` and
 ``production`` only change defaults and switch features on or off.
 """
 
+import re
 from pathlib import Path
 
 import environ
@@ -25,6 +26,9 @@ env = environ.Env(
     EMAIL_URL=(str, "consolemail://"),
     DEFAULT_FROM_EMAIL=(str, "Attest <attest@localhost>"),
     LEDGER_ANCHOR_EMAIL=(str, ""),
+    LEDGER_ANCHOR_FILE=(str, ""),
+    LEDGER_KEYS=(list, []),
+    LEDGER_UNKEYED_ROWS=(int, 0),
     ACCESSIBILITY_CONTACT_EMAIL=(str, ""),
     VERIFY_RATE_LIMIT=(int, 60),
     TASKS_BACKEND=(str, "immediate"),
@@ -297,6 +301,33 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Where the daily ledger anchor (row count and head hash) is emailed, outside the database.
 LEDGER_ANCHOR_EMAIL = env("LEDGER_ANCHOR_EMAIL")
+# A file each ledger anchor is appended to as one JSON line (fsync'd), for
+# `verify_ledger --anchors FILE`: keep it where the database's administrators cannot write.
+LEDGER_ANCHOR_FILE = env("LEDGER_ANCHOR_FILE")
+
+
+def _ledger_keys(entries: list[str]) -> dict[str, str]:
+    """``id:secret`` pairs, in order: the first seals new ledger rows and anchors, the others only
+    check what they sealed before a rotation."""
+    keys: dict[str, str] = {}
+    for entry in entries:
+        key_id, _, secret = entry.strip().partition(":")
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,16}", key_id) or len(secret) < 32 or key_id in keys:
+            raise ImproperlyConfigured(
+                "LEDGER_KEYS must be comma-separated id:secret pairs: each id 1 to 16 letters, digits, - or _ "
+                "and used once, each secret at least 32 characters (no commas)."
+            )
+        keys[key_id] = secret
+    return keys
+
+
+# The HMAC keys that seal the ledger's rows and anchors, held in the environment and never in the
+# database, so that nobody with only the database can reseal a changed row (docs/threat-model.md).
+LEDGER_KEYS = _ledger_keys(env("LEDGER_KEYS"))
+# How many rows at the start of the ledger were sealed before LEDGER_KEYS was set (0 when it was set
+# from the first row): past them, with keys set, an unkeyed seal is a row resealed without the key.
+LEDGER_UNKEYED_ROWS = env("LEDGER_UNKEYED_ROWS")
+
 # Certificate checks on the public /verify/ pages allowed per client address in 10 minutes,
 # counted in the default cache (shared by every app process when CACHE_URL names one).
 VERIFY_RATE_LIMIT = env("VERIFY_RATE_LIMIT")

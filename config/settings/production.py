@@ -7,7 +7,8 @@ from .base import env
 
 DEBUG = False
 
-for required in ("SECRET_KEY", "ALLOWED_HOSTS"):
+# Without LEDGER_KEYS the ledger's seals are plain SHA-256, which anyone with the database can redo.
+for required in ("SECRET_KEY", "ALLOWED_HOSTS", "LEDGER_KEYS"):
     if not env(required):
         raise ImproperlyConfigured(f"Set the {required} environment variable to run in production.")
 # Certificates print this address and encode it in their QR codes for as long as they exist.

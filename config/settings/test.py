@@ -6,6 +6,8 @@ from .base import env
 DEBUG = False
 SECRET_KEY = "attest-test-key-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"  # noqa: S105
 ALLOWED_HOSTS = ["*"]
+# The ledger is sealed with a key, as in production; a test that needs no key or others sets its own.
+LEDGER_KEYS = {"test1": "attest-test-ledger-key-not-secret-0123456789"}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

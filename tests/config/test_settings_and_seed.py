@@ -18,6 +18,7 @@ from scenarios.models import Attempt, ScenarioPage
 from tests.helpers import sign_in_with_mfa
 
 ROOT = Path(__file__).resolve().parents[2]
+LEDGER_KEYS = "k1:" + "y" * 40
 
 
 def load_settings(module: str, **env: str) -> subprocess.CompletedProcess:
@@ -35,7 +36,17 @@ def run_with_settings(module: str, code: str, **env: str) -> subprocess.Complete
     clean = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "SITE_URL", "CACHE_URL", "REDIS_URL", "PORT"}
+        if key
+        not in {
+            "SECRET_KEY",
+            "ALLOWED_HOSTS",
+            "DATABASE_URL",
+            "SITE_URL",
+            "CACHE_URL",
+            "REDIS_URL",
+            "PORT",
+            "LEDGER_KEYS",
+        }
     }
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
@@ -52,8 +63,17 @@ def run_with_settings(module: str, code: str, **env: str) -> subprocess.Complete
     [
         ({"ALLOWED_HOSTS": "attest.example"}, "SECRET_KEY"),
         ({"SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS"),
-        ({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "attest.example"}, "SITE_URL"),
-        ({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "attest.example", "SITE_URL": "http://attest.example"}, "SITE_URL"),
+        ({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "attest.example"}, "LEDGER_KEYS"),
+        ({"SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "attest.example", "LEDGER_KEYS": LEDGER_KEYS}, "SITE_URL"),
+        (
+            {
+                "SECRET_KEY": "x" * 50,
+                "ALLOWED_HOSTS": "attest.example",
+                "LEDGER_KEYS": LEDGER_KEYS,
+                "SITE_URL": "http://attest.example",
+            },
+            "SITE_URL",
+        ),
     ],
 )
 def test_production_refuses_to_start_without_its_secrets(env, missing):
@@ -68,6 +88,7 @@ def test_production_starts_with_its_secrets_and_debug_off():
         "config.settings.production",
         SECRET_KEY="x" * 50,
         ALLOWED_HOSTS="attest.example",
+        LEDGER_KEYS=LEDGER_KEYS,
         SITE_URL="https://attest.example",
     )
     assert result.returncode == 0, result.stderr
