@@ -18,10 +18,12 @@ from wagtail.log_actions import log
 from access.network import normalised_ip
 from core.dates import add_months
 
+from . import events
 from .chain import seal_problem, sealed_with, verifies
 from .models import (
     Attestation,
     Certificate,
+    CertificateEvent,
     LedgerAnchor,
     PolicyDocument,
     PolicyVersion,
@@ -127,14 +129,18 @@ def _lock_ledger() -> None:
 
 
 @transaction.atomic
-def issue_certificate(attestation: Attestation, *, module_id: int, module_title: str, valid_months: int) -> Certificate:
-    """Issue the certificate for ``attestation``, or return the one already issued."""
+def issue_certificate(
+    attestation: Attestation, *, module_id: int, module_title: str, valid_months: int, issued_at=None
+) -> Certificate:
+    """Issue the certificate for ``attestation``, or return the one already issued. It is
+    issued now, unless ``issued_at`` says when (a certificate brought over from the records
+    of an earlier system); it expires ``valid_months`` after."""
     existing = Certificate.objects.filter(attestation=attestation).first()
     if existing:
         return existing
     user = attestation.user
-    issued_at = timezone.now()
-    return Certificate.objects.create(
+    issued_at = issued_at or timezone.now()
+    certificate = Certificate.objects.create(
         serial=new_serial(),
         user=user,
         attestation=attestation,
@@ -146,6 +152,8 @@ def issue_certificate(attestation: Attestation, *, module_id: int, module_title:
         issued_at=issued_at,
         expires_on=add_months(timezone.localdate(issued_at), valid_months),
     )
+    events.append(certificate, CertificateEvent.Kind.ISSUED, at=issued_at)
+    return certificate
 
 
 def certificate_verifies(certificate: Certificate) -> bool:
@@ -380,13 +388,9 @@ def revoke(certificate: Certificate, *, reason: str, by, retake_due=None) -> Cer
     if not reason:
         raise ValueError("Give the reason the certificate is revoked.")
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
-    if certificate.status == Certificate.Status.REVOKED:
+    if certificate.revocation:
         raise AlreadyRevoked(f"Certificate {certificate.display_serial} was already revoked.")
-    certificate.status = Certificate.Status.REVOKED
-    certificate.revoked_reason = reason
-    certificate.revoked_at = timezone.now()
-    certificate.revoked_by = by
-    certificate.save(update_fields=["status", "revoked_reason", "revoked_at", "revoked_by"])
+    events.append(certificate, CertificateEvent.Kind.REVOKED, by=by, facts={"reason": reason})
     log(certificate, "attest.certificate.revoke", user=by, data={"serial": certificate.serial, "reason": reason})
     certificate_revoked.send(sender=Certificate, certificate=certificate, retake_due=retake_due)
     return certificate

@@ -13,8 +13,9 @@ from access import audit
 from access.mfa import require_for_someone_elses
 from access.network import normalised_ip
 
+from . import events
 from .archive import StateCache
-from .models import Certificate, PolicyDocument, PolicyVersion
+from .models import UNTRUSTED, Certificate, PolicyDocument, PolicyVersion
 from .pdf import render_pdf, verification_url
 from .serials import InvalidSerial, grouped, normalise
 from .services import certificate_verifies
@@ -132,8 +133,8 @@ def verify(request, serial: str):
     if certificate is None:
         return render(request, "certificates/verify_result.html", {"serial": serial}, status=404)
     state = certificate.current_state
-    if state == "valid" and not certificate_verifies(certificate):
-        state = "invalid"
+    if not (certificate_verifies(certificate) and events.chain_complete()):
+        state = UNTRUSTED  # its attestation, or the chain of certificate events, was changed
     context = {"certificate": certificate, "state": state, "serial": serial}
     if state == "superseded":
         context["replaced_by"], context["in_force"] = _replacement(certificate)

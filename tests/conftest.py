@@ -11,7 +11,13 @@ DEMO_MODULE_SLUG = "contacting-the-public"
 
 LEDGER_TRIGGERS = [
     f"{model}:append_only_no_{operation}"
-    for model in ("certificates.Attestation", "certificates.LedgerAnchor", "access.AuditEvent")
+    for model in (
+        "certificates.Attestation",
+        "certificates.LedgerAnchor",
+        "certificates.Certificate",
+        "certificates.CertificateEvent",
+        "access.AuditEvent",
+    )
     for operation in ("update", "delete", "truncate")
 ]
 

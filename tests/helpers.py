@@ -185,3 +185,43 @@ def assert_formula_safe(rows: list[list], text: str = FORMULA_NAME) -> None:
     running = [cell for row in rows for cell in row if isinstance(cell, str) and cell.startswith(starts)]
     assert not running, running
     assert any(isinstance(cell, str) and cell.startswith("'" + text) for row in rows for cell in row), rows
+
+
+def issued_long_ago(version, *, months_ago: int = 13, valid_months: int = 12, module_title="A module", **person):
+    """A certificate on ``version`` for a new person, issued ``months_ago`` (so, by default,
+    expired since a month): certificates are never changed, so an expired one is made so."""
+    import datetime
+
+    from django.utils import timezone
+
+    from certificates.services import Context, attest, issue_certificate
+    from core.dates import add_months
+    from people.factories import UserFactory
+
+    holder = UserFactory(**person)
+    attestation = attest(holder, version, holder.get_full_name(), Context())
+    issued_at = add_months(timezone.now() - datetime.timedelta(days=1), -months_ago)
+    return issue_certificate(
+        attestation, module_id=1, module_title=module_title, valid_months=valid_months, issued_at=issued_at
+    )
+
+
+def mark_superseded(certificate):
+    """Mark ``certificate`` superseded by an event, as nothing in the product yet does."""
+    from certificates import events
+    from certificates.models import CertificateEvent
+
+    events.append(certificate, CertificateEvent.Kind.SUPERSEDED)
+    return certificate
+
+
+def travel_to(monkeypatch, day) -> None:
+    """Make today ``day`` for everything that asks ``timezone.localdate()`` (a certificate's
+    state, policies in force), as the calendar would: certificates are never changed, so one
+    is seen expired by waiting for its expiry."""
+    from django.utils import timezone
+
+    real = timezone.localdate
+    monkeypatch.setattr(
+        timezone, "localdate", lambda value=None, timezone=None: real(value, timezone) if value else day
+    )

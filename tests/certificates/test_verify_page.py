@@ -13,6 +13,7 @@ from certificates.factories import PolicyDocumentFactory, PolicyVersionFactory
 from certificates.models import Certificate
 from certificates.services import Context, attest, issue_certificate, revoke
 from people.factories import UserFactory
+from tests.helpers import issued_long_ago, mark_superseded
 
 DAY = datetime.timedelta(days=1)
 
@@ -76,13 +77,13 @@ def test_a_valid_certificate_shows_when_it_expires(client, certificate):
     assert row(page, "Expires") == long_date(certificate.expires_on)
 
 
-def test_an_expired_certificate_says_when_it_expired(client, certificate, today):
-    Certificate.objects.filter(pk=certificate.pk).update(expires_on=today - 3 * DAY)
+def test_an_expired_certificate_says_when_it_expired(client, first_version, today):
+    certificate = issued_long_ago(first_version, module_title="Calls module", first_name="Robin", last_name="Khan")
     page = verify(client, certificate)
     assert "This certificate is not valid" in page
-    assert f"It expired on {long_date(today - 3 * DAY)}." in page
+    assert f"It expired on {long_date(certificate.expires_on)}." in page
     assert_the_facts_every_state_shows(page, certificate, "Expired")
-    assert row(page, "Expired") == long_date(today - 3 * DAY)
+    assert row(page, "Expired") == long_date(certificate.expires_on)
     assert row(page, "Expires") is None
 
 
@@ -111,7 +112,7 @@ def test_a_superseded_certificate_names_the_version_in_force_now_if_another(clie
 
 
 def test_a_certificate_marked_superseded_with_no_newer_version_says_so_without_a_date(client, certificate):
-    Certificate.objects.filter(pk=certificate.pk).update(status=Certificate.Status.SUPERSEDED)
+    mark_superseded(certificate)
     page = verify(client, certificate)
     assert "The policy it attests to has been replaced by a newer version." in page
     assert_the_facts_every_state_shows(page, certificate, "Superseded")

@@ -24,7 +24,7 @@ from certificates.services import AlreadyRevoked, revoke
 from learning.factories import EnrolmentFactory
 from people.factories import UserFactory
 from people.models import OrgUnit
-from tests.helpers import certified, sign_in_with_mfa
+from tests.helpers import certified, issued_long_ago, sign_in_with_mfa
 
 LOGIN = reverse("account_login")
 REPORT = "/admin/certificates/"
@@ -218,8 +218,7 @@ def test_my_certificates_needs_signing_in(client, db):
 
 
 def expired(certificate: Certificate, demo) -> Certificate:
-    Certificate.objects.filter(pk=certificate.pk).update(expires_on=timezone.localdate() - datetime.timedelta(days=1))
-    return certificate
+    return issued_long_ago(certificate.policy_version, first_name="Sam", last_name="Taylor")
 
 
 def revoked(certificate: Certificate, demo) -> Certificate:
@@ -238,7 +237,7 @@ def revoked(certificate: Certificate, demo) -> Certificate:
 def test_the_public_verify_page_states_the_certificate_as_it_is(client, demo, whose, make, state, message):
     certificate = sam_certificate(client, demo) if whose == "sam" else priya_certificate(demo)
     if make:
-        make(certificate, demo)
+        certificate = make(certificate, demo)
     certificate = Certificate.objects.select_related("user", "policy_version__document").get(pk=certificate.pk)
     client.logout()
     response = client.get(f"/verify/{certificate.display_serial}/")
@@ -488,18 +487,19 @@ def yesterday() -> datetime.date:
         (lambda demo: {"org_unit": OrgUnit.objects.get(code="cw-response-a").pk}, {"officer", "reattest"}),
         (lambda demo: {"module": demo["module"].pk}, {"officer", "reattest"}),
         (lambda demo: {"issued_from": (timezone.localdate() + datetime.timedelta(days=1)).isoformat()}, set()),
-        (lambda demo: {"issued_from": timezone.localdate().isoformat()}, {"officer"}),
-        (lambda demo: {"issued_to": yesterday().isoformat()}, {"reattest"}),
+        (lambda demo: {"issued_from": timezone.localdate().isoformat()}, {"officer", "reattest"}),
+        (lambda demo: {"issued_to": yesterday().isoformat()}, {"earlier"}),
         (
             lambda demo: {"issued_from": (yesterday() - datetime.timedelta(days=60)).isoformat(), "issued_to": ""},
-            {"officer", "reattest"},
+            {"officer", "reattest", "earlier"},
         ),
     ],
 )
 def test_the_zip_holds_what_the_filters_select(client, demo, filters, expected):
     sam_certificate(client, demo)
-    priya = priya_certificate(demo)
-    Certificate.objects.filter(pk=priya.pk).update(issued_at=timezone.now() - datetime.timedelta(days=40))
+    priya_certificate(demo)
+    # Someone certified a month ago (on another module, in no org unit of the demo's).
+    issued_long_ago(priya_certificate(demo).policy_version, months_ago=1, username="earlier")
     sign_in_with_mfa(client, demo["hr"])
     response = client.get(ZIP, filters(demo))
     assert response.status_code == 200

@@ -11,14 +11,14 @@ from pypdf import PdfReader
 
 from certificates.factories import PolicyVersionFactory
 from certificates.models import Attestation, Certificate
-from certificates.services import Context, attest, issue_certificate
+from certificates.services import Context, attest, issue_certificate, revoke
 from learning.factories import EnrolmentFactory, ModulePageFactory
 from learning.services import begin_module
 from people.factories import UserFactory
 from people.models import User
 from records.transcript import render_transcript, transcript_for
 from scenarios.models import Attempt
-from tests.helpers import WrongOnFirstCritical, answer_path, certified
+from tests.helpers import WrongOnFirstCritical, answer_path, certified, travel_to
 
 
 def pdf_text(data: bytes) -> str:
@@ -117,15 +117,17 @@ def test_the_transcript_leaves_out_everyone_else(history, demo):
     assert hashes.isdisjoint(Attestation.objects.filter(user=demo["reattest"]).values_list("row_hash", flat=True))
 
 
-def test_the_state_matches_what_a_verifier_reads(history):
-    Certificate.objects.filter(pk=history["certificate"].pk).update(
-        expires_on=timezone.localdate() - datetime.timedelta(days=1)
-    )
-    transcript = transcript_for(fresh(history["officer"]))
-    for record in transcript.certificates:
-        certificate = next(c for c in Certificate.objects.all() if c.display_serial == record.serial)
-        assert record.state == certificate.current_state
-    assert {record.state for record in transcript.certificates} == {"expired", "superseded"}
+def test_the_state_matches_what_a_verifier_reads(history, monkeypatch):
+    def states() -> set[str]:
+        transcript = transcript_for(fresh(history["officer"]))
+        for record in transcript.certificates:
+            certificate = next(c for c in Certificate.objects.all() if c.display_serial == record.serial)
+            assert record.state == certificate.current_state
+        return {record.state for record in transcript.certificates}
+
+    assert states() == {"valid", "superseded"}
+    travel_to(monkeypatch, history["certificate"].expires_on + datetime.timedelta(days=1))
+    assert states() == {"expired"}  # both past their expiry: expired outranks superseded
 
 
 def test_the_pdf_carries_the_evidence(history, settings):
@@ -167,19 +169,15 @@ def test_the_pdf_carries_the_evidence(history, settings):
     assert "Superseded" in text
 
 
-def test_a_revoked_certificate_shows_why(history):
-    Certificate.objects.filter(pk=history["certificate"].pk).update(
-        status=Certificate.Status.REVOKED, revoked_reason="Issued in error: attempt under investigation"
-    )
+def test_a_revoked_certificate_shows_why(history, demo):
+    revoke(history["certificate"], reason="Issued in error: attempt under investigation", by=demo["hr"])
     text = pdf_text(render_transcript(transcript_for(fresh(history["officer"]))))
     assert "Revoked Issued in error: attempt under investigation" in text
     assert "Valid" not in text
 
 
-def test_an_expired_certificate_says_so(history):
-    Certificate.objects.filter(pk=history["certificate"].pk).update(
-        expires_on=timezone.localdate() - datetime.timedelta(days=1)
-    )
+def test_an_expired_certificate_says_so(history, monkeypatch):
+    travel_to(monkeypatch, history["certificate"].expires_on + datetime.timedelta(days=1))
     text = pdf_text(render_transcript(transcript_for(fresh(history["officer"]))))
     assert "Expired" in text
     assert "Valid" not in text

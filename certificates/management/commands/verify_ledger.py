@@ -12,11 +12,16 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from certificates.events import first_broken_event
+from certificates.models import CertificateEvent
 from certificates.services import AnchorFileError, first_broken_row, ledger_head, ledger_seals, read_anchor_file
 
 
 class Command(BaseCommand):
-    help = "Verify the attestation ledger's hash chain; print the row count and head hash."
+    help = (
+        "Verify the attestation ledger's hash chain and the chain of certificate events; print the row count "
+        "and head hash."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -39,6 +44,13 @@ class Command(BaseCommand):
                 f"{where} does not verify: {reason}. Everything after it is unproven: restore from a "
                 "backup taken before the change, and investigate."
             )
+        broken = first_broken_event()
+        if broken is not None:
+            where, reason = broken
+            raise CommandError(
+                f"{where} does not verify: {reason}. No certificate's state after it can be relied on: restore "
+                "from a backup taken before the change, and investigate."
+            )
         count, head = ledger_head()
         self.stdout.write(self.style.SUCCESS(f"The ledger verifies: {count} rows."))
         self.stdout.write(f"Head hash: {head}")
@@ -54,6 +66,7 @@ class Command(BaseCommand):
             )
         if anchors:
             self.stdout.write(f"Every anchor in {anchors} is reached ({len(outside)}).")
+        self.stdout.write(f"The certificate events verify: {CertificateEvent.objects.count()} events.")
         if not settings.LEDGER_KEYS:
             self.stderr.write(
                 self.style.WARNING(
