@@ -52,6 +52,11 @@ def sealed_with(sealed: str) -> str | None:
     return key_id if separator else None
 
 
+def seal_digest(sealed: str) -> str:
+    """The hex digits of ``sealed``, without the id of the key that made it."""
+    return sealed.rpartition(KEY_ID_SEPARATOR)[2]
+
+
 def seal_problem(canonical: str, sealed: str, *, keyed_due: bool) -> str | None:
     """Why ``sealed`` does not prove ``canonical``, in words for an investigator; None when it does.
 

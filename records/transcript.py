@@ -26,6 +26,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Paragraph, Spacer, Table, TableStyle
 
 from certificates.archive import StateCache
+from certificates.chain import seal_digest
 from certificates.models import Attestation, Certificate
 from core.pdf import (
     BOLD,
@@ -499,7 +500,7 @@ def _attestations_section(attestations: list[AttestationRecord], styles) -> list
             _cell(_grouped(attestation.body_sha256), styles["fingerprint"]),
             _cell(_utc(attestation.created_at), styles["cell"]),
             _cell(attestation.typed_name, styles["cell"]),
-            _cell(_grouped(attestation.row_hash[:16]), styles["fingerprint"]),
+            _cell(_grouped(seal_digest(attestation.row_hash)[:16]), styles["fingerprint"]),
         ]
         for attestation in attestations
     ]
