@@ -5,12 +5,16 @@ read from evidence, never from a column anyone with the database could change.""
 from __future__ import annotations
 
 import datetime
+import os
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 
-from .models import Certificate, CertificateEvent, certificate_facts
+from .models import Certificate, CertificateEvent, LedgerAnchor, certificate_facts
 from .models.events import GENESIS
 
 # Any fixed number (not the ledger's): the PostgreSQL advisory lock that serialises appends.
@@ -47,14 +51,31 @@ def append(
     return event
 
 
-def first_broken_event() -> tuple[str, str] | None:
-    """The first certificate event (or certificate) that does not verify, as (what, why); None
-    when every one does.
+def head() -> tuple[int, str]:
+    """The number of certificate events and the last one's seal (the genesis seal when none)."""
+    last = CertificateEvent.objects.order_by("-sequence").values_list("sequence", "row_hash").first()
+    return last if last else (0, GENESIS)
+
+
+def first_broken_event(anchors: Iterable[tuple[str, LedgerAnchor]] = ()) -> tuple[str, str] | None:
+    """The first certificate event (or certificate, or anchor) that does not verify, as (what,
+    why); None when every one does.
 
     Each event must be as it was sealed, number on from the one before with no gap and link to
     its seal; each certificate must have one issue event, its first, carrying the row's facts;
-    and no event may come before the one it follows in time.
+    and no event may come before the one it follows in time. Each of ``anchors`` (named, from
+    the database or a copy outside it) that counted the events must still find the event it
+    counted last, with the seal it recorded: so events taken off the end of the chain show.
     """
+    by_count: dict[int, list[tuple[str, str]]] = {}
+    for where, anchor in anchors:
+        if anchor.event_count is None:
+            continue  # made before the events chain was anchored
+        if anchor.event_count == 0:
+            if anchor.event_head != GENESIS:
+                return where, "it counted no certificate events, but records a head seal"
+            continue
+        by_count.setdefault(anchor.event_count, []).append((where, anchor.event_head))
     previous, expected = GENESIS, 1
     last_at: datetime.datetime | None = None
     for event in CertificateEvent.objects.order_by("sequence").iterator(2000):
@@ -66,7 +87,13 @@ def first_broken_event() -> tuple[str, str] | None:
             return _name(event), problem
         if last_at is not None and event.at < last_at:
             return _name(event), "it is dated before the event it follows: it was inserted out of order"
+        for where, event_head in by_count.pop(event.sequence, []):
+            if event_head != event.row_hash:
+                return where, f"certificate event {event.sequence}, the last one then, now has another seal"
         previous, expected, last_at = event.row_hash, expected + 1, event.at
+    for count, anchored in sorted(by_count.items()):
+        where, _ = anchored[0]
+        return where, f"it counted {count} certificate events; the chain now has {expected - 1}: events were removed"
     for certificate in Certificate.objects.order_by("pk").iterator(2000):
         if not certificate.trusted:
             return (
@@ -78,14 +105,41 @@ def first_broken_event() -> tuple[str, str] | None:
 
 
 def chain_complete() -> bool:
-    """Whether the events chain has no gap: as many rows as its last sequence number. One query,
-    for the public verification page, so that a certificate whose revocation was taken out of
-    the middle of the chain is not shown as valid. (Rows taken off the end, with no gap, are
-    found against the anchors kept outside the database: ``verify_ledger --anchors``.)"""
-    from django.db.models import Count, Max
-
+    """Whether the events chain is whole, as far as a page can tell in a few queries: no gap in
+    its numbers (a revocation taken out of the middle), and it still reaches the events head
+    recorded by the latest anchor, in the database and in ``LEDGER_ANCHOR_FILE`` when this server
+    keeps one (events taken off the end). For the public verification page, so that a revoked
+    certificate whose revocation was removed is not shown as valid."""
     numbers = CertificateEvent.objects.aggregate(count=Count("pk"), last=Max("sequence"))
-    return numbers["count"] == (numbers["last"] or 0)
+    if numbers["count"] != (numbers["last"] or 0):
+        return False
+    latest = [LedgerAnchor.objects.exclude(event_count=None).order_by("-pk").first(), _latest_outside_anchor()]
+    return all(anchor is None or _reaches(anchor) for anchor in latest)
+
+
+def _reaches(anchor: LedgerAnchor) -> bool:
+    if not anchor.event_count:
+        return True
+    return CertificateEvent.objects.filter(sequence=anchor.event_count, row_hash=anchor.event_head).exists()
+
+
+def _latest_outside_anchor() -> LedgerAnchor | None:
+    """The last anchor in ``LEDGER_ANCHOR_FILE`` that counted the events, if this server keeps
+    the file; None otherwise (or if its last line cannot be read as an anchor)."""
+    path = settings.LEDGER_ANCHOR_FILE
+    if not path or not os.path.exists(path):
+        return None
+    with open(path, "rb") as file:
+        file.seek(max(0, os.path.getsize(path) - 4096))
+        lines = [line for line in file.read().decode("utf-8", "replace").splitlines() if line.strip()]
+    for line in reversed(lines):
+        try:
+            anchor, _ = LedgerAnchor.from_line(line)
+        except (ValueError, KeyError, TypeError):
+            continue
+        if anchor.event_count is not None:
+            return anchor
+    return None
 
 
 def _name(event: CertificateEvent) -> str:

@@ -209,7 +209,7 @@ def first_broken_row(outside: Sequence[OutsideAnchor] = ()) -> tuple[str, str] |
     with its anchors deleted from the database, shows too.
     """
     anchors: dict[int, list[OutsideAnchor]] = {}
-    recorded = [OutsideAnchor(anchor, _anchor_name(anchor), None) for anchor in LedgerAnchor.objects.order_by("pk")]
+    recorded = [OutsideAnchor(anchor, anchor_name(anchor), None) for anchor in LedgerAnchor.objects.order_by("pk")]
     for copy in (recorded, outside):
         keyed = False
         for item in copy:
@@ -266,7 +266,7 @@ def _row_name(row: Attestation) -> str:
     return f"Ledger row {row.pk} ({row.user} attesting to {row.policy_version} at {row.created_at:%Y-%m-%d %H:%M})"
 
 
-def _anchor_name(anchor: LedgerAnchor) -> str:
+def anchor_name(anchor: LedgerAnchor) -> str:
     return f"The anchor {_anchor_facts(anchor)}"
 
 
@@ -305,7 +305,10 @@ def anchor_ledger(recipient: str = "") -> LedgerAnchor:
     ``recipient`` (if given). Raises ``OSError`` if the file cannot be written: the anchor is
     then in the database only, and the caller should fail loudly."""
     count, head = ledger_head()
-    anchor = LedgerAnchor(row_count=count, head_hash=head, sent_to=recipient)
+    event_count, event_head = events.head()
+    anchor = LedgerAnchor(
+        row_count=count, head_hash=head, event_count=event_count, event_head=event_head, sent_to=recipient
+    )
     anchor.anchor_hash = anchor.compute_hash()
     anchor.save()
     last_row = Attestation.objects.filter(row_hash=head).values_list("pk", flat=True).first()
@@ -318,7 +321,8 @@ def anchor_ledger(recipient: str = "") -> LedgerAnchor:
             subject=f"Attest ledger anchor {anchor.created_at:%Y-%m-%d}: {count} rows",
             message=(
                 f"The attestation ledger at {anchor.created_at:%Y-%m-%d %H:%M:%S %Z}:\n\n"
-                f"Rows: {count}\nHead hash: {head}\nAnchor seal: {anchor.anchor_hash}\n\n"
+                f"Rows: {count}\nHead hash: {head}\nCertificate events: {event_count}, head {event_head}\n"
+                f"Anchor seal: {anchor.anchor_hash}\n\n"
                 "Keep this message. `manage.py verify_ledger` checks that the ledger still reaches this "
                 "head hash; if it does not, the ledger has been rewritten since. The line below is the "
                 "anchor as `verify_ledger --anchors FILE` reads it:\n\n"

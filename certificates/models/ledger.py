@@ -101,6 +101,9 @@ class LedgerAnchor(AppendOnlyModel):
     head_hash = models.CharField(max_length=SEAL_MAX_LENGTH)
     anchor_hash = models.CharField(max_length=SEAL_MAX_LENGTH, blank=True)
     sent_to = models.CharField(max_length=254, blank=True)
+    # The chain of certificate events at the same moment; empty in anchors made before it existed.
+    event_count = models.PositiveIntegerField(null=True, blank=True)
+    event_head = models.CharField(max_length=SEAL_MAX_LENGTH, blank=True)
 
     class Meta:
         ordering = ["pk"]
@@ -115,6 +118,8 @@ class LedgerAnchor(AppendOnlyModel):
             "row_count": self.row_count,
             "head_hash": self.head_hash,
         }
+        if self.event_count is not None:  # absent from anchors made before, whose seals stand
+            fields.update(event_count=self.event_count, event_head=self.event_head)
         return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
     def compute_hash(self) -> str:
@@ -131,6 +136,8 @@ class LedgerAnchor(AppendOnlyModel):
             "anchor_hash": self.anchor_hash,
             "last_row": last_row,
         }
+        if self.event_count is not None:
+            fields.update(event_count=self.event_count, event_head=self.event_head)
         return json.dumps(fields, sort_keys=True, separators=(",", ":"))
 
     @classmethod
@@ -144,5 +151,7 @@ class LedgerAnchor(AppendOnlyModel):
             row_count=int(fields["row_count"]),
             head_hash=str(fields["head_hash"]),
             anchor_hash=str(fields["anchor_hash"]),
+            event_count=None if fields.get("event_count") is None else int(fields["event_count"]),
+            event_head=str(fields.get("event_head", "")),
         )
         return anchor, fields.get("last_row")

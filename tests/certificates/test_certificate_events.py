@@ -148,3 +148,36 @@ def test_verify_ledger_names_a_changed_certificate_and_fails(sam):
     )
     with pytest.raises(CommandError, match=rf"^Certificate {sam.display_serial} .* does not verify"):
         call_command("verify_ledger", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def revoked_then_anchored_then_unrevoked(sam, demo) -> None:
+    """Revoke, anchor, then take the revocation (the chain's last event) out again, as someone
+    with the database would to make the certificate look valid: no gap is left."""
+    from certificates.services import anchor_ledger
+
+    revoke(sam, reason="Issued in error", by=demo["hr"])
+    anchor_ledger()
+    behind_the_applications_back("DELETE FROM certificates_certificateevent WHERE kind = 'revoked'")
+    assert fresh(sam).status == "valid"  # as the rows alone would now read
+
+
+def test_the_last_events_removed_are_caught_by_the_anchor(client, sam, demo):
+    from django.core.management import CommandError, call_command
+
+    revoked_then_anchored_then_unrevoked(sam, demo)
+    assert not events.chain_complete()
+    assert "Its record cannot be trusted" in verify_page(client, sam)
+    with pytest.raises(CommandError, match=r"^The anchor .* counted \d+ certificate events; the chain now has"):
+        call_command("verify_ledger", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_the_last_events_and_the_anchors_removed_are_caught_by_the_anchor_file(client, sam, demo, settings, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    settings.LEDGER_ANCHOR_FILE = str(tmp_path / "anchors.jsonl")
+    revoked_then_anchored_then_unrevoked(sam, demo)
+    behind_the_applications_back("DELETE FROM certificates_ledgeranchor")
+    assert not events.chain_complete()  # this server keeps the file: the page still sees it
+    assert "Its record cannot be trusted" in verify_page(client, sam)
+    with pytest.raises(CommandError, match=r"^Anchor line 1 of .* counted \d+ certificate events"):
+        call_command("verify_ledger", anchors=settings.LEDGER_ANCHOR_FILE, stdout=open("/dev/null", "w"))  # noqa: SIM115

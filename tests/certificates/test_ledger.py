@@ -243,6 +243,8 @@ def test_each_anchor_is_sealed_appended_to_the_anchor_file_and_logged(three_rows
             "head_hash": last.row_hash,
             "anchor_hash": anchor.anchor_hash,
             "last_row": last.pk,
+            "event_count": anchor.event_count,  # the certificate events chain, counted too
+            "event_head": CertificateEvent.objects.get(sequence=anchor.event_count).row_hash,
         }
         for anchor, count, last in [(first, 3, three_rows[-1]), (second, 4, row)]
     ]

@@ -13,8 +13,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from certificates.events import first_broken_event
-from certificates.models import CertificateEvent
-from certificates.services import AnchorFileError, first_broken_row, ledger_head, ledger_seals, read_anchor_file
+from certificates.models import CertificateEvent, LedgerAnchor
+from certificates.services import (
+    AnchorFileError,
+    anchor_name,
+    first_broken_row,
+    ledger_head,
+    ledger_seals,
+    read_anchor_file,
+)
 
 
 class Command(BaseCommand):
@@ -44,7 +51,8 @@ class Command(BaseCommand):
                 f"{where} does not verify: {reason}. Everything after it is unproven: restore from a "
                 "backup taken before the change, and investigate."
             )
-        broken = first_broken_event()
+        anchored = [(anchor_name(anchor), anchor) for anchor in LedgerAnchor.objects.order_by("pk")]
+        broken = first_broken_event([*anchored, *((copy.where, copy.anchor) for copy in outside)])
         if broken is not None:
             where, reason = broken
             raise CommandError(
