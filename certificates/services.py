@@ -19,7 +19,7 @@ from access.network import normalised_ip
 from core.dates import add_months
 
 from . import events
-from .chain import seal_problem, sealed_with, verifies
+from .chain import seal_problem, sealed_with
 from .models import (
     Attestation,
     Certificate,
@@ -157,13 +157,15 @@ def issue_certificate(
 
 
 def certificate_verifies(certificate: Certificate) -> bool:
-    """Whether the certificate's attestation still matches the policy version and its hash."""
+    """Whether the certificate's attestation still matches the policy version and its seal, a
+    keyed one wherever a keyed one was due (a row resealed by someone without the key does not)."""
     attestation = certificate.attestation
-    return (
-        attestation.policy_version_id == certificate.policy_version_id
-        and attestation.body_sha256 == certificate.policy_version.body_sha256
-        and verifies(attestation.canonical(), attestation.row_hash)
-    )
+    if attestation.policy_version_id != certificate.policy_version_id:
+        return False
+    if attestation.body_sha256 != certificate.policy_version.body_sha256:
+        return False
+    position = Attestation.objects.filter(pk__lte=attestation.pk).count()
+    return seal_problem(attestation.canonical(), attestation.row_hash, keyed_due=_keyed_due(position)) is None
 
 
 @dataclass(frozen=True)

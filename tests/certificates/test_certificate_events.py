@@ -181,3 +181,21 @@ def test_the_last_events_and_the_anchors_removed_are_caught_by_the_anchor_file(c
     assert "Its record cannot be trusted" in verify_page(client, sam)
     with pytest.raises(CommandError, match=r"^Anchor line 1 of .* counted \d+ certificate events"):
         call_command("verify_ledger", anchors=settings.LEDGER_ANCHOR_FILE, stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+
+def test_a_ledger_row_edited_and_resealed_without_the_key_makes_its_certificate_untrusted(client, sam):
+    """Drill (b) seen from the verification page: the attestation behind the certificate edited
+    and resealed with plain SHA-256, as someone with the database but not the key could."""
+    import hashlib
+
+    from certificates.models import Attestation
+
+    row = Attestation.objects.get(pk=sam.attestation_id)
+    row.typed_name = "Someone Else"
+    plain = hashlib.sha256(row.canonical().encode()).hexdigest()
+    behind_the_applications_back(
+        "UPDATE certificates_attestation SET typed_name = %s, row_hash = %s WHERE id = %s",
+        ["Someone Else", plain, row.pk],
+    )
+    page = verify_page(client, sam)
+    assert "This certificate is valid" not in page and "Its record cannot be trusted" in page
