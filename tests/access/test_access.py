@@ -690,6 +690,7 @@ def test_production_settings_turn_on_hsts_and_secure_cookies():
         SECRET_KEY="x" * 50,
         ALLOWED_HOSTS="attest.example",
         SITE_URL="https://attest.example",
+        LEDGER_KEYS="k1:" + "y" * 40,
     )
     assert result.returncode == 0, result.stderr
     hsts, session_secure, http_only, csrf_secure, redirect = json.loads(result.stdout)
