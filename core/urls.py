@@ -21,4 +21,6 @@ class IdConverter:
 app_name = "core"
 urlpatterns = [
     path("accessibility/", views.accessibility_statement, name="accessibility"),
+    path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
 ]

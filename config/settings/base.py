@@ -30,7 +30,9 @@ env = environ.Env(
     LEDGER_KEYS=(list, []),
     LEDGER_UNKEYED_ROWS=(int, 0),
     ACCESSIBILITY_CONTACT_EMAIL=(str, ""),
-    VERIFY_RATE_LIMIT=(int, 60),
+    VERIFY_RATE_LIMIT=(int, 300),
+    SIGN_IN_RATE_PER_ADDRESS=(int, 1200),
+    FAILED_SIGN_IN_RATE_PER_ADDRESS=(int, 300),
     TASKS_BACKEND=(str, "immediate"),
     REMINDER_ESCALATE_AFTER_DAYS=(int, 14),
     RESPONSE_RETENTION_YEARS=(int, 6),
@@ -190,9 +192,25 @@ ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
-# At most 5 failed sign-ins per account in 5 minutes (the adapter counts a username and an
-# email address of one account together), and 10 a minute from one address.
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Rate limits. A force's officers reach the site through a few proxy or NAT addresses, so the
+# limits per address are sized for a whole force behind one (a deadline day's sign-ins, and the
+# wrong passwords among them), and the real protection is per account: at most 5 failed
+# sign-ins per account in 5 minutes (the adapter counts a username and an email address of one
+# account together). Every allauth limit is set here, none left to its defaults.
+SIGN_IN_RATE_PER_ADDRESS = env("SIGN_IN_RATE_PER_ADDRESS")
+FAILED_SIGN_IN_RATE_PER_ADDRESS = env("FAILED_SIGN_IN_RATE_PER_ADDRESS")
+ACCOUNT_RATE_LIMITS = {
+    "login": f"{SIGN_IN_RATE_PER_ADDRESS}/m/ip",
+    "login_failed": f"{FAILED_SIGN_IN_RATE_PER_ADDRESS}/m/ip,5/5m/key",
+    "reset_password": f"{FAILED_SIGN_IN_RATE_PER_ADDRESS}/m/ip,5/m/key",
+    "reset_password_from_key": f"{FAILED_SIGN_IN_RATE_PER_ADDRESS}/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+    "manage_email": "10/m/user",  # closed anyway: addresses come from HR
+    "signup": "20/m/ip",  # closed anyway: people come from HR
+    "request_login_code": "20/m/ip,3/m/key",  # unused: no sign-in by code
+    "change_phone": "1/m/user",  # unused
+}
 # The Wagtail admin's own sign-in page sends people here, so its limits cannot be sidestepped.
 WAGTAILADMIN_LOGIN_URL = "/accounts/login/"
 WAGTAIL_FRONTEND_LOGIN_URL = "/accounts/login/"

@@ -839,3 +839,27 @@ def test_mfa_codes_refused_by_the_rate_limit_are_logged_against_the_person(clien
     assert limited.count() >= 1 and wrong.count() >= 1
     assert limited.count() + wrong.count() == 8  # each refused code once, whichever the reason
     assert not events(Action.SIGN_IN_REFUSED).exists()  # the password step was not refused
+
+
+def test_a_hundred_officers_behind_one_address_sign_in_within_a_minute(db):
+    """A force reaches the site through a few proxy addresses: none of them is refused."""
+    from people.factories import UserFactory
+
+    officers = UserFactory.create_batch(100)
+    for officer in officers:
+        response = sign_in(Client(REMOTE_ADDR="10.9.9.9"), officer.username, "correct-horse-battery")
+        assert response.status_code == 302, f"{officer.username}: {response.status_code}"
+
+
+def test_wrong_passwords_behind_one_address_lock_only_their_own_accounts(db):
+    from people.factories import UserFactory
+
+    careless, others = UserFactory(), UserFactory.create_batch(20)
+    for _ in range(6):
+        sign_in(Client(REMOTE_ADDR="10.9.9.9"), careless.username, "wrong")
+    for officer in others:  # twenty more wrong passwords from the same address, one each
+        sign_in(Client(REMOTE_ADDR="10.9.9.9"), officer.username, "wrong")
+    locked = sign_in(Client(REMOTE_ADDR="10.9.9.9"), careless.username, "correct-horse-battery")
+    assert locked.status_code == 200 and "too many failed" in locked.content.decode().lower()
+    for officer in others:  # one wrong password each: not locked, and the address is not either
+        assert sign_in(Client(REMOTE_ADDR="10.9.9.9"), officer.username, "correct-horse-battery").status_code == 302

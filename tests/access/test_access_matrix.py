@@ -273,6 +273,8 @@ ACCESS: dict[str, Rule] = {
     "certificates/<str:serial>/pdf/": ours(SAMS_RECORD),
     "policies/<path:reference>/": ours(SIGNED_IN),
     "accessibility/": ours(EVERYONE),  # the accessibility statement, public like verification
+    "healthz": ours(EVERYONE),  # for load balancers: says only that the process is up
+    "readyz": ours(EVERYONE),  # for load balancers: says only whether the database is ready
     "verify/": ours(EVERYONE),
     "verify/<str:serial>/": ours(EVERYONE),
     "attempts/<uuid:public_id>/": ours(SAMS_ATTEMPT),
