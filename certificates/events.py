@@ -91,8 +91,9 @@ def first_broken_event(anchors: Iterable[tuple[str, LedgerAnchor]] = ()) -> tupl
             if event_head != event.row_hash:
                 return where, f"certificate event {event.sequence}, the last one then, now has another seal"
         previous, expected, last_at = event.row_hash, expected + 1, event.at
-    for count, anchored in sorted(by_count.items()):
-        where, _ = anchored[0]
+    if by_count:  # anchors that counted more events than there are now
+        count = min(by_count)
+        where, _ = by_count[count][0]
         return where, f"it counted {count} certificate events; the chain now has {expected - 1}: events were removed"
     for certificate in Certificate.objects.order_by("pk").iterator(2000):
         if not certificate.trusted:
