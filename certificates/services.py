@@ -183,8 +183,8 @@ class AnchorFileError(ValueError):
 
 def read_anchor_file(path: str) -> list[OutsideAnchor]:
     """Every anchor in the file at ``path`` (as ``anchor_ledger`` appends them to
-    ``LEDGER_ANCHOR_FILE``), in order. A line's anchor is its JSON from the first ``{``, so lines
-    copied from the log, timestamp and all, do as well. Raises ``AnchorFileError`` naming the first
+    ``LEDGER_ANCHOR_FILE``), in order; lines copied from the log do as well
+    (``LedgerAnchor.from_line``). Raises ``AnchorFileError`` naming the first
     line that is not an anchor, and ``OSError`` if the file cannot be read."""
     outside = []
     with open(path, encoding="utf-8") as lines:
@@ -192,7 +192,7 @@ def read_anchor_file(path: str) -> list[OutsideAnchor]:
             if not line.strip():
                 continue
             try:
-                anchor, last_row = LedgerAnchor.from_line(line[line.find("{") :])
+                anchor, last_row = LedgerAnchor.from_line(line)
             except (ValueError, KeyError, TypeError) as error:
                 raise AnchorFileError(f"Line {number} of {path} is not a ledger anchor ({error}).") from error
             where = f"Anchor line {number} of {path}, the anchor {_anchor_facts(anchor)}"

@@ -90,13 +90,14 @@ class ModulePage(LoginRequiredPageMixin, Page):
             return ""
         return reverse("certificates:policy", args=[self.policy_document.reference])
 
-    def attempt_limit_for(self, user) -> int | None:
+    def attempt_limit_for(self, user, progress: ModuleProgress | None = None) -> int | None:
         """How many attempts ``user`` may have made before a new one is refused: ``max_attempts``,
         counting only attempts made since HR last revoked their certificate (a retake HR asked
-        for is never refused for attempts used before). None for no limit."""
+        for is never refused for attempts used before). None for no limit. ``progress``: the
+        person's ``module_progress``, if the caller has it already."""
         if self.max_attempts is None:
             return None
-        revoked = module_progress(user, self).revoked
+        revoked = (progress or module_progress(user, self)).revoked
         if revoked is None:
             return self.max_attempts
         before = Attempt.objects.filter(user=user, module=self, started_at__lte=revoked.revoked_at).count()
@@ -109,9 +110,9 @@ class ModulePage(LoginRequiredPageMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["scenarios"] = self.scenario_pages()
-        context["progress"] = module_progress(request.user, self)
+        context["progress"] = progress = module_progress(request.user, self)
         if request.user.is_authenticated:
-            context["can_start"] = can_start(request.user, self, self.attempt_limit_for(request.user))
+            context["can_start"] = can_start(request.user, self, self.attempt_limit_for(request.user, progress))
         return context
 
 

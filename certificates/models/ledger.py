@@ -143,8 +143,9 @@ class LedgerAnchor(AppendOnlyModel):
     @classmethod
     def from_line(cls, line: str) -> tuple[LedgerAnchor, int | None]:
         """The (unsaved) anchor an ``as_line`` line records, and its ``last_row``; ValueError
-        (or KeyError, TypeError) if the line is not one."""
-        fields = json.loads(line)
+        (or KeyError, TypeError) if the line is not one. The anchor is the line's JSON from its
+        first ``{``, so a line copied from the log, timestamp and all, does as well."""
+        fields = json.loads(line[line.find("{") :])
         anchor = cls(
             pk=fields["anchor"],
             created_at=datetime.datetime.fromisoformat(fields["created_at"]),
