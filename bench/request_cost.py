@@ -1,0 +1,215 @@
+"""What each officer page costs the app per request, beside a trivial page through the same middleware.
+
+Runs the production settings (``config.settings.production``: DEBUG off, cached templates,
+hashed static files, Redis as the shared cache) in process through Django's test client,
+signed in as an officer of the demo force, against a throwaway PostgreSQL database. For each
+page it prints the median CPU time of the app process (``time.process_time``: the database's
+own work is in another process, and not counted), the median wall time (which is), the number
+of queries, and the CPU time as a multiple of the trivial page's.
+
+    .venv/bin/python bench/request_cost.py [runs]
+
+Pages that change nothing are asked for ``runs`` times (200 by default) after 20 unmeasured
+requests. Answers and attestations change the record, so each is measured once per request on a
+fresh officer: every answer of 30 officers taking the whole module, and the attestation of each.
+
+Needs PostgreSQL and Redis on 127.0.0.1 (``DATABASE_URL`` and ``REDIS_URL`` override them).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.production"
+for name, value in {
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/attest_bench",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "SECRET_KEY": "bench-request-cost-" + "s" * 40,
+    "ALLOWED_HOSTS": "testserver",
+    "LEDGER_KEYS": "bench:" + "k" * 40,
+    "SITE_URL": "https://attest.example",
+}.items():
+    os.environ.setdefault(name, value)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from throwaway import in_throwaway_database  # noqa: E402
+
+RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+WARM_UP = 20
+OFFICERS = 30
+
+settings.ROOT_URLCONF = "request_cost_urls"
+settings.DEMO_DATA_ALLOWED = True  # in the throwaway database only
+settings.STATIC_ROOT = tempfile.mkdtemp(prefix="attest-bench-static-")
+
+
+class Figure:
+    def __init__(self, label: str, cpu, wall, queries: int, status: int):
+        self.label, self.queries, self.status = label, queries, status
+        self.cpu, self.wall = statistics.median(cpu), statistics.median(wall)
+
+
+def timed(request: Callable) -> tuple[float, float, object]:
+    cpu, wall = time.process_time(), time.perf_counter()
+    response = request()
+    return (time.process_time() - cpu) * 1000, (time.perf_counter() - wall) * 1000, response
+
+
+def count_queries(request: Callable) -> tuple[int, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = request()
+    return len(queries), response.status_code
+
+
+def page(label: str, request: Callable, runs: int = RUNS) -> Figure:
+    queries, status = count_queries(request)
+    for _ in range(WARM_UP):
+        request()
+    cpu, wall = [], []
+    for _ in range(runs):
+        cpu_ms, wall_ms, _ = timed(request)
+        cpu.append(cpu_ms)
+        wall.append(wall_ms)
+    return Figure(label, cpu, wall, queries, status)
+
+
+def https_client() -> Client:
+    # Production trusts the proxy's X-Forwarded-Proto for HTTPS (SECURE_PROXY_SSL_HEADER).
+    return Client(secure=True, headers={"X-Forwarded-Proto": "https"})
+
+
+def signed_in(user) -> Client:
+    client = https_client()
+    client.force_login(user)
+    return client
+
+
+def main() -> None:
+    from learning.factories import EnrolmentFactory
+    from learning.models import ModulePage
+    from people.factories import UserFactory
+    from people.models import User
+    from scenarios.models import Attempt
+    from scenarios.services import walk
+
+    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    call_command("collectstatic", interactive=False, verbosity=0)
+    cache.clear()
+    module = ModulePage.objects.get(slug="contacting-the-public")
+    version = module.policy_document.current_version()
+    officer = User.objects.get(username="officer")
+    figures: list[Figure] = []
+
+    def current(attempt):
+        return walk(Attempt.objects.get(pk=attempt.pk)).current
+
+    # The measured officers: each assigned the module, signed in on their own client.
+    people = [UserFactory(first_name="Alex", last_name=f"Officer{n}") for n in range(OFFICERS)]
+    for person in people:
+        EnrolmentFactory(user=person, module=module)
+    clients = [signed_in(person) for person in people]
+
+    # An answer, each one of every officer's whole module (the first of them wrong, then a retake).
+    answers: list[tuple[float, float]] = []
+    answer_queries = set()
+    attempts = []
+    for client in clients:
+        client.post(f"/modules/{module.pk}/start/")
+        attempts.append(Attempt.objects.filter(user=client.session["_auth_user_id"]).latest("started_at"))
+    for client, attempt in zip(clients, attempts, strict=True):
+        while (step := current(attempt)) is not None:
+            url = f"/attempts/{attempt.public_id}/steps/{step.position}/"
+            cpu_ms, wall_ms, response = timed(lambda: client.post(url, {"answer": sorted(step.correct_ids)}))  # noqa: B023
+            if response.status_code != 302:
+                raise SystemExit(f"An answer was refused ({response.status_code}): the benchmark is broken.")
+            answers.append((cpu_ms, wall_ms))
+    # Queries for an answer, counted on one more officer's first and last answers.
+    extra = UserFactory(first_name="Sam", last_name="Counted")
+    EnrolmentFactory(user=extra, module=module)
+    extra_client = signed_in(extra)
+    extra_client.post(f"/modules/{module.pk}/start/")
+    extra_attempt = Attempt.objects.filter(user=extra).latest("started_at")
+    while (step := current(extra_attempt)) is not None:
+        url = f"/attempts/{extra_attempt.public_id}/steps/{step.position}/"
+        answer_queries.add(count_queries(lambda: extra_client.post(url, {"answer": sorted(step.correct_ids)}))[0])  # noqa: B023
+
+    # The result page and the attestation form, then each officer's attestation.
+    result_client, result_attempt = clients[0], attempts[0]
+    figures.append(page("the result page", lambda: result_client.get(f"/attempts/{result_attempt.public_id}/result/")))
+    figures.append(page("the attestation form (GET)", lambda: result_client.get(f"/modules/{module.pk}/attest/")))
+    attestations = []
+    attest_queries = count_queries(
+        lambda: extra_client.post(
+            f"/modules/{module.pk}/attest/",
+            {"confirm": "on", "full_name": extra.get_full_name(), "body_sha256": version.body_sha256},
+        )
+    )[0]
+    for client, person in zip(clients, people, strict=True):
+        form = {"confirm": "on", "full_name": person.get_full_name(), "body_sha256": version.body_sha256}
+        cpu_ms, wall_ms, response = timed(lambda: client.post(f"/modules/{module.pk}/attest/", form))  # noqa: B023
+        if response.status_code != 302 or "/certificates/" not in response.url:
+            raise SystemExit(f"An attestation was refused ({response.status_code}): the benchmark is broken.")
+        attestations.append((cpu_ms, wall_ms))
+    serial = people[0].certificates.get().display_serial
+
+    # The demo officer, part-way through: one step answered, the next one waiting.
+    client = signed_in(officer)
+    client.post(f"/modules/{module.pk}/start/")
+    attempt = Attempt.objects.filter(user=officer).latest("started_at")
+    first = current(attempt)
+    client.post(f"/attempts/{attempt.public_id}/steps/{first.position}/", {"answer": sorted(first.correct_ids)})
+    question = current(attempt)
+
+    anonymous = https_client()
+    answer = Figure(f"an answer (POST; {len(answers)} answers)", *zip(*answers, strict=True), max(answer_queries), 302)
+    attestation = Figure(
+        f"the attestation (POST; {len(attestations)} officers)", *zip(*attestations, strict=True), attest_queries, 302
+    )
+    figures = [
+        page("a trivial page (no template, no query)", lambda: client.get("/bench/trivial/")),
+        page("a step's question", lambda: client.get(f"/attempts/{attempt.public_id}/steps/{question.position}/")),
+        page("a step's feedback", lambda: client.get(f"/attempts/{attempt.public_id}/steps/{first.position}/")),
+        answer,
+        page("the dashboard", lambda: client.get("/")),
+        page("the module page", lambda: client.get(module.url)),
+        *figures,  # the result page and the attestation form
+        attestation,
+        page("the policy", lambda: client.get(module.policy_url())),
+        page("the glossary", lambda: client.get(f"/modules/{module.pk}/glossary/")),
+        page("the job aid", lambda: client.get(f"/modules/{module.pk}/job-aid/")),
+        page("My certificates", lambda: client.get("/certificates/")),
+        page("a certificate", lambda: clients[0].get(f"/certificates/{serial}/")),
+        page("Your data", lambda: client.get("/my-data/")),
+        page("the verify form (signed out)", lambda: anonymous.get("/verify/")),
+        page("a verified certificate (signed out)", lambda: anonymous.get(f"/verify/{serial}/"), runs=min(RUNS, 100)),
+        page("the certificate PDF", lambda: clients[0].get(f"/certificates/{serial}/pdf/"), runs=min(RUNS, 50)),
+    ]
+
+    trivial = figures[0].cpu
+    print(f"Per-request cost on {connection.vendor}, production settings, in process; median of {RUNS} GETs")
+    print(f"{'request':<44} {'app CPU':>9} {'wall':>9} {'queries':>8} {'x trivial':>10}")
+    for figure in figures:
+        print(
+            f"{figure.label:<44} {figure.cpu:6.2f} ms {figure.wall:6.2f} ms {figure.queries:>8} "
+            f"{figure.cpu / trivial:>9.1f}x" + ("" if figure.status in (200, 302) else f"  (status {figure.status})")
+        )
+
+
+if __name__ == "__main__":
+    in_throwaway_database(main)
