@@ -79,6 +79,7 @@ def render_pdf(certificate: Certificate) -> bytes:
         ),
         keywords=["certificate", "training", "attestation", certificate.display_serial],
         font_size=11,
+        created=certificate.issued_at,  # the same certificate draws the same bytes (``stored_pdfs``)
     )
 
     with canvas.artifact():

@@ -134,7 +134,9 @@ def issue_certificate(
 ) -> Certificate:
     """Issue the certificate for ``attestation``, or return the one already issued. It is
     issued now, unless ``issued_at`` says when (a certificate brought over from the records
-    of an earlier system); it expires ``valid_months`` after."""
+    of an earlier system); it expires ``valid_months`` after. Its PDF is drawn and stored by a
+    background task queued once the transaction commits, never in the caller's request
+    (unless ``TASKS_BACKEND`` is ``immediate``)."""
     existing = Certificate.objects.filter(attestation=attestation).first()
     if existing:
         return existing
@@ -153,6 +155,10 @@ def issue_certificate(
         expires_on=add_months(timezone.localdate(issued_at), valid_months),
     )
     events.append(certificate, CertificateEvent.Kind.ISSUED, at=issued_at)
+    from .tasks import store_certificate_pdf  # tasks.py imports this module
+
+    # Robust: a queue that fails is logged, and the first download draws the PDF instead.
+    transaction.on_commit(lambda: store_certificate_pdf.enqueue(certificate.pk), robust=True)
     return certificate
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
@@ -16,9 +18,10 @@ from access.network import normalised_ip
 from . import events
 from .archive import StateCache
 from .models import UNTRUSTED, Certificate, PolicyDocument, PolicyVersion
-from .pdf import render_pdf, verification_url
+from .pdf import verification_url
 from .serials import InvalidSerial, grouped, normalise
 from .services import certificate_verifies
+from .stored_pdfs import PdfUnavailable, issued_pdf
 
 VERIFY_WINDOW_MINUTES = 10
 
@@ -61,11 +64,22 @@ def detail(request, serial: str):
 
 @login_required
 def pdf(request, serial: str):
+    """The certificate's PDF as issued, from storage (``stored_pdfs``), never drawn anew once
+    stored; the audit event names the SHA-256 of the bytes handed out."""
     certificate = _certificate_for(request, serial)
-    audit.export(request, "certificate PDF", serial=certificate.display_serial, holder=certificate.user_id)
-    response = HttpResponse(render_pdf(certificate), content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.display_serial}.pdf"'
-    return response
+    try:
+        record, data = issued_pdf(certificate)
+    except PdfUnavailable:
+        audit.denied(
+            request, "certificate PDF", serial=certificate.display_serial, reason="stored PDF missing or altered"
+        )
+        context = {"certificate": certificate, "verify_url": verification_url(certificate)}
+        return render(request, "certificates/pdf_unavailable.html", context, status=503)
+    audit.export(
+        request, "certificate PDF", serial=certificate.display_serial, holder=certificate.user_id, sha256=record.sha256
+    )
+    filename = f"certificate-{certificate.display_serial}.pdf"
+    return FileResponse(io.BytesIO(data), as_attachment=True, filename=filename, content_type="application/pdf")
 
 
 def _verify_form_with_error(request, typed: str, error: InvalidSerial, status: int = 200):

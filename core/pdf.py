@@ -13,6 +13,7 @@ inside ``canvas.artifact()``. Flowables tag themselves: ``TaggedParagraph`` for 
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
@@ -65,9 +66,12 @@ def new_canvas(
     subject: str,
     keywords: Sequence[str] = (),
     font_size: float,
+    created: datetime.datetime | None = None,
 ) -> TaggedCanvas:
     """A canvas to draw a one-page tagged document on by hand, in the embedded font, with the
-    document's properties set (the force as author)."""
+    document's properties set (the force as author). Given ``created``, the document is dated
+    then rather than now, and carries nothing else that changes from one drawing to the next:
+    the same drawing gives the same bytes, whenever and wherever it is made."""
     register_fonts()
     canvas = TaggedCanvas(
         buffer,
@@ -76,7 +80,11 @@ def new_canvas(
         pageCompression=1,
         initialFontName=REGULAR,
         initialFontSize=font_size,
+        invariant=created is not None,  # no clock in the document's ID, and no comments
     )
+    if created is not None:
+        date = f"D:{created.astimezone(datetime.UTC):%Y%m%d%H%M%S}+00'00'"
+        canvas.setDateFormatter(lambda *_: date)
     canvas.setTitle(title)
     canvas.setAuthor(settings.FORCE_NAME)
     canvas.setSubject(subject)

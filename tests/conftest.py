@@ -16,6 +16,7 @@ LEDGER_TRIGGERS = [
         "certificates.LedgerAnchor",
         "certificates.Certificate",
         "certificates.CertificateEvent",
+        "certificates.CertificatePdf",
         "access.AuditEvent",
     )
     for operation in ("update", "delete", "truncate")

@@ -1,13 +1,15 @@
-"""The models of ``certificates``, in three readable parts:
+"""The models of ``certificates``, in four readable parts:
 
 - ``policies``: policy documents and their stored versions (in force, still binding);
 - ``ledger``: the append-only attestation ledger and its anchors;
-- ``certificates``: certificates and their state on a day.
+- ``certificates``: certificates and their state on a day;
+- ``pdfs``: each certificate's PDF as issued, where it is stored and its SHA-256.
 """
 
 from .certificates import UNTRUSTED, Certificate, certificate_revoked
 from .events import CertificateEvent, certificate_facts, event_canonical
 from .ledger import Attestation, LedgerAnchor
+from .pdfs import CertificatePdf
 from .policies import (
     CLAUSE_NUMBER,
     PolicyDocument,
@@ -24,6 +26,7 @@ __all__ = [
     "Attestation",
     "Certificate",
     "CertificateEvent",
+    "CertificatePdf",
     "LedgerAnchor",
     "PolicyDocument",
     "PolicyVersion",

@@ -27,7 +27,7 @@ def test_the_pdf_carries_everything_a_verifier_needs(client, certificate, settin
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(response.getvalue()))
     text = " ".join(reader.pages[0].extract_text().split())
     version = certificate.policy_version
     for expected in [
@@ -53,7 +53,7 @@ def test_the_pdf_carries_everything_a_verifier_needs(client, certificate, settin
 
 def test_the_qr_code_scans_as_the_verification_url(client, certificate, settings):
     # Draw the page as a picture and read it with a barcode reader, as a phone camera would.
-    pdf = pypdfium2.PdfDocument(client.get(f"/certificates/{certificate.display_serial}/pdf/").content)
+    pdf = pypdfium2.PdfDocument(client.get(f"/certificates/{certificate.display_serial}/pdf/").getvalue())
     try:
         image = pdf[0].render(scale=2).to_pil()
     finally:

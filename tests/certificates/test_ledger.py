@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
-from certificates.models import Attestation, Certificate, CertificateEvent, LedgerAnchor
+from certificates.models import Attestation, Certificate, CertificateEvent, CertificatePdf, LedgerAnchor
 from certificates.services import GENESIS_HASH, Context, anchor_ledger, attest, certificate_verifies
 from tests.config.test_settings_and_seed import load_settings, run_with_settings
 from tests.conftest import LEDGER_TRIGGERS
@@ -67,10 +67,15 @@ def behind_the_applications_back(sql: str, params: list) -> None:
 
 def remove_rows(*rows: Attestation) -> None:
     """Delete ledger rows behind the application's back, with their certificates and those
-    certificates' events."""
+    certificates' events and stored PDFs."""
     for row in rows:
         behind_the_applications_back(
             "DELETE FROM certificates_certificateevent WHERE certificate_id IN "
+            "(SELECT id FROM certificates_certificate WHERE attestation_id = %s)",
+            [row.pk],
+        )
+        behind_the_applications_back(
+            "DELETE FROM certificates_certificatepdf WHERE certificate_id IN "
             "(SELECT id FROM certificates_certificate WHERE attestation_id = %s)",
             [row.pk],
         )
@@ -83,7 +88,7 @@ def empty_ledger(db):
     """No ledger rows, as on a new installation: the demo's one row (the returning officer's)
     and its certificate removed inside this test's transaction."""
     with pgtrigger.ignore(*CHAIN_TRIGGERS), connection.cursor() as cursor:
-        for model in (CertificateEvent, Certificate, Attestation):
+        for model in (CertificateEvent, CertificatePdf, Certificate, Attestation):
             cursor.execute(f"DELETE FROM {model._meta.db_table}")  # noqa: S608 (table names from the models)
 
 
