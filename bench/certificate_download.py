@@ -14,7 +14,7 @@ after a few unmeasured ones:
 - issue: ``issue_certificate`` for a new attestation, committed, without queuing the PDF (as
   before), queuing it for the worker (``TASKS_BACKEND=database``, as in production), and running
   it at once (``immediate``, as in development);
-- worker: the background task that draws and stores one PDF.
+- worker: the background task that draws and stores one PDF; and queuing it alone.
 
     .venv/bin/python bench/certificate_download.py [runs]
 
@@ -148,6 +148,11 @@ def main() -> None:
     waiting = iter(unstored(version, RUNS + WARM_UP))
     worker = median_ms(lambda: stored_pdfs.stored_pdf(next(waiting)))
 
+    from certificates.tasks import store_certificate_pdf
+
+    with tasks("database"):
+        enqueue = median_ms(lambda: store_certificate_pdf.enqueue(certificate.pk))
+
     before = issue_cost(version, "database", queue=False)
     queued = issue_cost(version, "database")
     immediate = issue_cost(version, "immediate")
@@ -163,6 +168,7 @@ def main() -> None:
     print(f"  {'worker: draw and store one PDF':<48} {worker:>7.2f} ms")
     print(f"  {'issue, PDF not queued (as before)':<48} {before:>7.2f} ms")
     print(f"  {'issue, PDF queued for the worker (database)':<48} {queued:>7.2f} ms  (+{queued - before:.2f} ms)")
+    print(f"  {'of which queuing the task alone (database)':<48} {enqueue:>7.2f} ms")
     print(f"  {'issue, PDF drawn at once (immediate, dev)':<48} {immediate:>7.2f} ms  (+{immediate - before:.2f} ms)")
     downloads = (queued - before + worker) / (drawn - stored)
     print(f"  storing pays for itself once a certificate is downloaded {downloads:.1f} times (issue + worker)")
