@@ -73,6 +73,7 @@ def main() -> None:
 
     def replay_parsing_afresh():
         services._parsed_revisions.clear()
+        services._attempt_scenarios.clear()
         replay()
 
     def measure(label: str) -> None:

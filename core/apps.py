@@ -7,3 +7,6 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Core"
+
+    def ready(self):
+        from . import sites  # noqa: F401 (its receivers forget kept sites and view restrictions)

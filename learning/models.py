@@ -15,15 +15,20 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from certificates.models import Attestation, Certificate, PolicyVersion
+from certificates.models import Attestation, Certificate, PolicyVersion, still_binding
+from core.kept import Kept
+from core.sites import ViewRestrictionsIfAnyMixin
 from people.models import OrgUnit, User
 from scenarios.models import Attempt
 from scenarios.services import can_start
 
 from .pages import LoginRequiredPageMixin
 
+# Each module's policy address, by page id (``ModulePage.policy_url_for``).
+_policy_urls: Kept[str] = Kept(size=256, seconds=60)
 
-class ModuleIndexPage(LoginRequiredPageMixin, Page):
+
+class ModuleIndexPage(LoginRequiredPageMixin, ViewRestrictionsIfAnyMixin, Page):
     """The home of all training modules."""
 
     intro = RichTextField(blank=True)
@@ -39,8 +44,17 @@ class ModuleIndexPage(LoginRequiredPageMixin, Page):
         context["modules"] = ModulePage.objects.child_of(self).live().order_by("title")
         return context
 
+    def route(self, request, path_components):
+        # A module in one query (Wagtail's route reads the child's base row, then its specific row).
+        if path_components:
+            module = ModulePage.objects.child_of(self).filter(slug=path_components[0]).first()
+            if module is not None:
+                module._cached_parent_obj = self
+                return module.route(request, path_components[1:])
+        return super().route(request, path_components)
 
-class ModulePage(LoginRequiredPageMixin, Page):
+
+class ModulePage(LoginRequiredPageMixin, ViewRestrictionsIfAnyMixin, Page):
     """A training module: its scenarios are its child pages, in order."""
 
     summary = models.TextField(help_text="One or two sentences shown on the officer's dashboard.")
@@ -90,6 +104,23 @@ class ModulePage(LoginRequiredPageMixin, Page):
             return ""
         return reverse("certificates:policy", args=[self.policy_document.reference])
 
+    @classmethod
+    def policy_url_for(cls, page_id: int) -> str:
+        """``policy_url`` of the module page ``page_id`` as published, kept by the process for a
+        minute (a step's feedback cites the policy on every answer): a policy given another
+        reference, or a module another policy, is cited at its new address within a minute, at
+        once in the process that saved it (``learning.receivers``)."""
+
+        def read() -> str:
+            reference = (
+                cls.objects.filter(pk=page_id, policy_document__isnull=False)
+                .values_list("policy_document__reference", flat=True)
+                .first()
+            )
+            return reverse("certificates:policy", args=[reference]) if reference else ""
+
+        return _policy_urls.get(page_id, read)
+
     def attempt_limit_for(self, user, progress: ModuleProgress | None = None) -> int | None:
         """How many attempts ``user`` may have made before a new one is refused: ``max_attempts``,
         counting only attempts made since HR last revoked their certificate (a retake HR asked
@@ -109,7 +140,8 @@ class ModulePage(LoginRequiredPageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["scenarios"] = self.scenario_pages()
+        # Only their titles: the pages themselves (every step of every scenario) are not shown.
+        context["scenario_titles"] = list(self.get_children().live().values_list("title", flat=True))
         context["progress"] = progress = module_progress(request.user, self)
         if request.user.is_authenticated:
             context["can_start"] = can_start(request.user, self, self.attempt_limit_for(request.user, progress))
@@ -407,7 +439,11 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
         else []
     )
     enrolment = current_enrolment(user, module) if user.is_authenticated else None
-    binding = module.policy_document.binding_versions() if module.policy_document_id else []
+    binding = (
+        still_binding(list(PolicyVersion.objects.filter(document_id=module.policy_document_id).in_force()))
+        if module.policy_document_id
+        else []
+    )
     own = (
         list(Attestation.objects.filter(user=user, policy_version__document_id=module.policy_document_id))
         if binding and user.is_authenticated

@@ -1,11 +1,13 @@
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from wagtail.signals import page_published, page_unpublished
 
-from certificates.models import certificate_revoked, policy_version_published
+from certificates.models import PolicyDocument, certificate_revoked, policy_version_published
 from people.signals import people_imported
 from scenarios.signals import attempt_finished
 
+from . import models
 from .models import Assignment, Exemption
 from .services import open_reattestation_cycle, record_attempt_result, reopen_after_exemption, reopen_after_revocation
 from .tasks import enrol_assignments
@@ -42,3 +44,10 @@ def on_exemption_deleted(sender, instance, **kwargs):
 @receiver(people_imported, dispatch_uid="learning.enrol_after_import")
 def on_people_imported(sender, **kwargs):
     enrol_assignments.enqueue()  # joiners are enrolled on what is assigned to them
+
+
+@receiver(post_save, sender=PolicyDocument, dispatch_uid="learning.policy_renamed")
+@receiver(page_published, dispatch_uid="learning.module_published")
+@receiver(page_unpublished, dispatch_uid="learning.module_unpublished")
+def on_policy_address_changed(sender, **kwargs):
+    models._policy_urls.clear()  # other processes catch up within the minute they keep it

@@ -7,7 +7,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, Value, When
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -33,18 +32,14 @@ from .services import (
 
 @login_required
 def dashboard(request):
-    enrolments = (
-        Enrolment.objects.for_user(request.user)
-        .current()
-        .select_related("module", "revoked_certificate")
-        # Work still to do first, soonest due first; completed (and exempt) modules last.
-        .order_by(
-            Case(When(Enrolment.open_q(), then=Value(0)), default=Value(1)),
-            "due_date",
-            "module__title",
-        )
-    )
-    enrolments = list(enrolments)
+    # A person has a handful of enrolments: the latest cycle of each module and the order are
+    # found here rather than by the database, whose query for them cost more to build than to run.
+    latest: dict[int, Enrolment] = {}
+    for enrolment in Enrolment.objects.for_user(request.user).select_related("module", "revoked_certificate"):
+        if enrolment.module_id not in latest or enrolment.cycle > latest[enrolment.module_id].cycle:
+            latest[enrolment.module_id] = enrolment
+    # Work still to do first, soonest due first; completed (and exempt) modules last.
+    enrolments = sorted(latest.values(), key=lambda e: (not e.is_open, e.due_date, e.module.title))
     reattest = reattestations_due(request.user, enrolments)
     for enrolment in enrolments:
         enrolment.reattest_version = reattest.get(enrolment.pk)
@@ -72,20 +67,9 @@ def start(request, page_id: int):
 @login_required
 def attest(request, page_id: int):
     module = _live_module(page_id)
-    progress = module_progress(request.user, module)
-    if progress.enrolment is None:
-        raise PermissionDenied("This module has not been assigned to you.")
-    if progress.complete:
-        return render(request, "learning/already_attested.html", {"module": module, "progress": progress})
-    if not progress.can_attest:
-        messages.error(request, "Pass the module's scenarios before you attest to the policy.")
-        return redirect(module.url)
-
-    form = AttestationForm(
-        request.POST if request.method == "POST" else None,
-        initial={"body_sha256": progress.policy_version.body_sha256},
-    )
-    if request.method == "POST" and form.is_valid():
+    form = AttestationForm(request.POST) if request.method == "POST" else None
+    if form is not None and form.is_valid():
+        # attest_to_module checks everything the form page does, in the transaction that writes.
         context = Context(
             ip_address=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -103,7 +87,9 @@ def attest(request, page_id: int):
         except PolicyChanged as error:
             messages.error(request, str(error))
             return redirect("learning:attest", module.pk)
-        except (NotEnrolled, NotReadyToAttest) as error:
+        except NotEnrolled as error:
+            raise PermissionDenied(str(error)) from error
+        except NotReadyToAttest as error:
             messages.error(request, str(error))
             return redirect(module.url)
         else:
@@ -112,6 +98,17 @@ def attest(request, page_id: int):
             else:
                 messages.success(request, "Attestation recorded. Your certificate has been issued.")
             return redirect("certificates:detail", outcome.certificate.display_serial)
+
+    progress = module_progress(request.user, module)
+    if progress.enrolment is None:
+        raise PermissionDenied("This module has not been assigned to you.")
+    if progress.complete:
+        return render(request, "learning/already_attested.html", {"module": module, "progress": progress})
+    if not progress.can_attest:
+        messages.error(request, "Pass the module's scenarios before you attest to the policy.")
+        return redirect(module.url)
+    if form is None:
+        form = AttestationForm(initial={"body_sha256": progress.policy_version.body_sha256})
     context = {"module": module, "progress": progress, "version": progress.policy_version, "form": form}
     if progress.reattest:
         earlier = progress.earlier_attestation

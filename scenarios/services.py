@@ -11,8 +11,6 @@ from __future__ import annotations
 import random
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -21,6 +19,7 @@ from django.db.models import Max
 from django.utils import timezone
 from wagtail.models import Page
 
+from core.kept import Kept
 from core.numbers import percent
 
 from .blocks import Option, following_step, right_path, step_names
@@ -159,43 +158,47 @@ class Walk:
     current: Step | None
     # Where the current step is in the pinned scenarios: (scenario index, step index).
     place: tuple[int, int] | None = None
+    responses: tuple[Response, ...] = ()  # as recorded, by position
+
+    def response_at(self, position: int) -> Response | None:
+        return next((response for response in self.responses if response.position == position), None)
 
 
 # A pinned revision never changes, so each process keeps the steps it parsed from the last few
 # hundred: turning a revision's stored steps into blocks was most of the cost of every step page
 # (a module of 18 scenarios is read again at each answer). The key includes the revision's
 # creation time as well as its id, so an id used again (a rolled-back test) is not mistaken.
-_PARSED_MAX = 512
-_parsed_revisions: OrderedDict[tuple, _Scenario] = OrderedDict()
-_parsed_lock = threading.Lock()
+_parsed_revisions: Kept[_Scenario] = Kept(size=512)
+# Nor do an attempt's pins, once made: each process keeps the scenarios of the last few thousand
+# attempts it has served, by the attempt's public id (random, never used again), so a step page
+# reads no pin. A step page then costs the same at the first scenario as at the eighteenth.
+_attempt_scenarios: Kept[list[_Scenario]] = Kept(size=4096)
 
 
 def _parsed(revision) -> _Scenario:
     """The revision's scenario as the engine reads it (steps as blocks), read-only and shared
     by every attempt pinned to it. ``revision.content`` is only read when not kept already."""
-    key = (revision.pk, revision.created_at)
-    with _parsed_lock:
-        if key in _parsed_revisions:
-            _parsed_revisions.move_to_end(key)
-            return _parsed_revisions[key]
-    # Only the fields the engine needs, read from the revision as stored: rebuilding the whole
-    # page (revision.as_object()) costs several times as much.
-    content = revision.content
-    steps = list(ScenarioPage._meta.get_field("steps").to_python(content["steps"]))
-    scenario = _Scenario(int(revision.object_id), content["title"], content["narrative"], steps, step_names(steps))
-    with _parsed_lock:
-        _parsed_revisions[key] = scenario
-        if len(_parsed_revisions) > _PARSED_MAX:
-            _parsed_revisions.popitem(last=False)
-    return scenario
+
+    def parse() -> _Scenario:
+        # Only the fields the engine needs, read from the revision as stored: rebuilding the whole
+        # page (revision.as_object()) costs several times as much.
+        content = revision.content
+        steps = list(ScenarioPage._meta.get_field("steps").to_python(content["steps"]))
+        return _Scenario(int(revision.object_id), content["title"], content["narrative"], steps, step_names(steps))
+
+    return _parsed_revisions.get((revision.pk, revision.created_at), parse)
 
 
 def _pinned_scenarios(attempt: Attempt) -> list[_Scenario]:
     cached = getattr(attempt, "_scenarios", None)
     if cached is None:
+        cached = _attempt_scenarios.peek(attempt.public_id)
+    if cached is None:
         pinned = attempt.pinned_scenarios.select_related("revision").defer("revision__content")
         cached = [replace(_parsed(each.revision), id=each.scenario_id) for each in pinned]
-        attempt._scenarios = cached
+        if cached:  # an attempt is pinned as it is made, in one transaction: none is pinned later
+            _attempt_scenarios.put(attempt.public_id, cached)
+    attempt._scenarios = cached
     return cached
 
 
@@ -237,12 +240,16 @@ def _advance(scenarios: list[_Scenario], place: tuple[int, int], chosen: list[Op
 def walk(attempt: Attempt) -> Walk:
     """Replay the attempt's responses through its pinned scenarios."""
     cached = getattr(attempt, "_walk", None)
-    if cached is not None:
-        return cached
+    if cached is None:
+        cached = attempt._walk = _replay(attempt, tuple(attempt.responses.order_by("position")))
+    return cached
+
+
+def _replay(attempt: Attempt, responses: tuple[Response, ...]) -> Walk:
     scenarios = _pinned_scenarios(attempt)
     place: tuple[int, int] | None = (0, 0) if scenarios else None
     answered: list[Step] = []
-    for response in attempt.responses.order_by("position"):
+    for response in responses:
         if place is None:
             break
         step = _step(attempt, scenarios, place, len(answered) + 1)
@@ -251,8 +258,7 @@ def walk(attempt: Attempt) -> Walk:
     if len(answered) >= MAX_STEPS:
         place = None  # an officer going round a loop for ever still reaches a result
     current = None if place is None or attempt.is_finished else _step(attempt, scenarios, place, len(answered) + 1)
-    attempt._walk = Walk(answered, current, place if current else None)
-    return attempt._walk
+    return Walk(answered, current, place if current else None, responses)
 
 
 @dataclass(frozen=True)
@@ -389,7 +395,8 @@ def record_response(attempt: Attempt, position: int, choice_ids: Sequence[str]) 
     if not step.multiple and len(choices) != 1:
         raise InvalidAnswer("Select one answer only.")
     try:
-        with transaction.atomic():
+        # No savepoint: a refused insert ends the whole transaction, which has written nothing else.
+        with transaction.atomic(savepoint=False):
             response = Response.objects.create(
                 attempt=attempt,
                 position=position,
@@ -401,10 +408,9 @@ def record_response(attempt: Attempt, position: int, choice_ids: Sequence[str]) 
             )
     except IntegrityError as error:
         raise AlreadyAnswered("You have already answered this step. Your first answer stands.") from error
-    del attempt._walk
-    after = walk(attempt)
+    after = attempt._walk = _replay(attempt, (*progress.responses, response))
     if after.current is None:
-        _finish(attempt, after.answered)
+        _finish(attempt, after.answered, after.responses)
     return response
 
 
@@ -419,8 +425,8 @@ def answer_remaining(attempt: Attempt, choose: Callable[[Step], Sequence[str]]) 
     return answered
 
 
-def _finish(attempt: Attempt, steps: Sequence[Step]) -> None:
-    result = score(steps, attempt.responses.all(), attempt.pass_mark)
+def _finish(attempt: Attempt, steps: Sequence[Step], responses: Sequence[Response]) -> None:
+    result = score(steps, responses, attempt.pass_mark)
     attempt.status = Attempt.Status.PASSED if result.passed else Attempt.Status.FAILED
     attempt.completed_at = timezone.now()
     attempt.correct_count = result.correct

@@ -15,9 +15,10 @@ from .models import Attempt
 
 
 def _policy_url(attempt: Attempt) -> str:
-    # The module page (in the learning app) knows its policy; scenarios only asks it.
-    module = attempt.module.specific
-    return module.policy_url() if hasattr(module, "policy_url") else ""
+    # The module page (in the learning app) knows its policy; scenarios only asks it, by the
+    # page's class (no query), and only when a page cites the policy.
+    url_for = getattr(attempt.module.specific_class, "policy_url_for", None)
+    return url_for(attempt.module_id) if url_for else ""
 
 
 def _own_attempt(request, public_id) -> Attempt:
@@ -47,18 +48,8 @@ def step(request, public_id, position: int):
     on; an invalid answer is answered 400 with the question and an error summary.
     """
     attempt = _own_attempt(request, public_id)
-    progress = services.walk(attempt)
-    answered = len(progress.answered)
-    if request.method != "POST":
-        if position < 1 or (position > answered and progress.current is None):
-            messages.error(request, "There is no such step in this attempt.")
-            return redirect("scenarios:attempt", attempt.public_id)
-        if position > answered + 1:
-            messages.info(request, "Answer the steps in order. You have been taken to the step you are on.")
-            return redirect("scenarios:attempt", attempt.public_id)
     status, error = 200, None
-
-    if request.method == "POST":
+    if request.method == "POST":  # checked against the attempt as locked for the answer
         try:
             services.record_response(attempt, position, request.POST.getlist("answer"))
         except services.InvalidAnswer as invalid:
@@ -68,12 +59,21 @@ def step(request, public_id, position: int):
             status = 409
             # Another request may have answered in the meantime: show the attempt as it now is.
             attempt = _own_attempt(request, public_id)
-            progress = services.walk(attempt)
         else:
             # The fragment takes the reader (and a screen reader's focus) to the feedback.
             return HttpResponseRedirect(reverse("scenarios:step", args=[attempt.public_id, position]) + "#feedback")
 
-    response = attempt.responses.filter(position=position).first() if position >= 1 else None
+    progress = services.walk(attempt)
+    if request.method != "POST":
+        answered = len(progress.answered)
+        if position < 1 or (position > answered and progress.current is None):
+            messages.error(request, "There is no such step in this attempt.")
+            return redirect("scenarios:attempt", attempt.public_id)
+        if position > answered + 1:
+            messages.info(request, "Answer the steps in order. You have been taken to the step you are on.")
+            return redirect("scenarios:attempt", attempt.public_id)
+
+    response = progress.response_at(position)
     this_step = progress.answered[position - 1] if response else progress.current
     if this_step is None:  # a refused submission to a finished attempt
         return redirect("scenarios:result", attempt.public_id)
@@ -93,7 +93,7 @@ def step(request, public_id, position: int):
             "estimate": services.progress_estimate(attempt),
             "error": error,
             "error_summary": [("answer", error)] if error else [],
-            "policy_url": _policy_url(attempt),
+            "policy_url": _policy_url(attempt) if response else "",  # cited in the feedback only
         },
         status=status,
     )

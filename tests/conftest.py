@@ -90,3 +90,12 @@ def _empty_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _forget_kept_values():
+    """What processes keep between requests (``core.kept``) is emptied before each test: a test's
+    rows are rolled back without a signal, and SQLite gives the next test's rows the same ids."""
+    from core.kept import Kept
+
+    Kept.forget_everything()

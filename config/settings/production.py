@@ -24,6 +24,16 @@ SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 
+# Each process keeps a pool of PostgreSQL connections its threads share (psycopg 3's pool, through
+# Django's "pool" option): a request no longer opens a connection of its own. DATABASE_POOL_SIZE
+# should be at least the threads per process (gunicorn.conf.py); set it to 0 to open one per request.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env("DATABASE_POOL_SIZE"):
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": env("DATABASE_POOL_SIZE"),
+        "timeout": 10,  # seconds a request waits for a free connection before it fails
+    }
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

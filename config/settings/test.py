@@ -19,3 +19,5 @@ STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
 
 DEMO_DATA_ALLOWED = True
+# Files (certificate PDFs) are kept in memory: a test run leaves nothing behind.
+STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
