@@ -40,7 +40,8 @@ class Kept(Generic[Value]):
         if kept is not None:
             return kept
         value = make()
-        self.put(key, value)
+        if value is not None:
+            self.put(key, value)
         return value
 
     def peek(self, key: Hashable) -> Value | None:

@@ -184,7 +184,11 @@ def _guide_in(directory: Path) -> Guide | None:
 
 def guide_for(module) -> Guide | None:
     """The guide of a module page (read once per process), or None if it has none."""
-    return _guide_in(CONTENT_DIR / module.slug)
+    return guide_for_slug(module.slug)
+
+
+def guide_for_slug(slug: str) -> Guide | None:
+    return _guide_in(CONTENT_DIR / slug)
 
 
 # Reading load

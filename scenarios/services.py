@@ -8,6 +8,7 @@ nothing. Scoring is a pure function of the steps and the responses.
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 import secrets
@@ -161,7 +162,11 @@ class Walk:
     responses: tuple[Response, ...] = ()  # as recorded, by position
 
     def response_at(self, position: int) -> Response | None:
-        return next((response for response in self.responses if response.position == position), None)
+        return self._by_position.get(position)
+
+    @functools.cached_property
+    def _by_position(self) -> dict[int, Response]:
+        return {response.position: response for response in self.responses}
 
 
 # A pinned revision never changes, so each process keeps the steps it parsed from the last few
@@ -448,5 +453,5 @@ def _finish(attempt: Attempt, steps: Sequence[Step], responses: Sequence[Respons
 
 def review(attempt: Attempt) -> list[tuple[Step, Response | None]]:
     """Each step on the attempt's path with the response given to it, for the result page."""
-    responses = {response.position: response for response in attempt.responses.all()}
-    return [(step, responses.get(step.position)) for step in walk(attempt).answered]
+    progress = walk(attempt)
+    return [(step, progress.response_at(step.position)) for step in progress.answered]
