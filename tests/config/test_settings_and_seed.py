@@ -1,6 +1,7 @@
 """Configuration from the environment, and the demo data command."""
 
 import io
+import json
 import os
 import re
 import subprocess
@@ -46,6 +47,7 @@ def run_with_settings(module: str, code: str, **env: str) -> subprocess.Complete
             "REDIS_URL",
             "PORT",
             "LEDGER_KEYS",
+            "DATABASE_POOL_SIZE",
         }
     }
     return subprocess.run(  # noqa: S603
@@ -93,6 +95,24 @@ def test_production_starts_with_its_secrets_and_debug_off():
     )
     assert result.returncode == 0, result.stderr
     assert '"debug": false' in result.stdout
+
+
+@pytest.mark.parametrize(("size", "pool"), [(None, {"min_size": 1, "max_size": 4, "timeout": 10}), ("0", None)])
+def test_production_pools_postgresql_connections_unless_told_not_to(size, pool):
+    env = {"DATABASE_POOL_SIZE": size} if size is not None else {}
+    result = run_with_settings(
+        "config.settings.production",
+        "import django, json; from django.conf import settings; django.setup(); "
+        "print(json.dumps(settings.DATABASES['default'].get('OPTIONS', {}).get('pool')))",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="attest.example",
+        LEDGER_KEYS=LEDGER_KEYS,
+        SITE_URL="https://attest.example",
+        DATABASE_URL="postgres://attest@db.example:5432/attest",
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == pool
 
 
 def test_database_url_selects_postgresql_otherwise_a_sqlite_file():
