@@ -451,7 +451,25 @@ def _finish(attempt: Attempt, steps: Sequence[Step], responses: Sequence[Respons
     attempt_finished.send(sender=Attempt, attempt=attempt)
 
 
-def review(attempt: Attempt) -> list[tuple[Step, Response | None]]:
+@dataclass(frozen=True)
+class ReviewCard:
+    """One step of the result page's review, with the options it names worked out beforehand."""
+
+    step: Step
+    response: Response | None
+    chosen: list[Option]  # ticked, in the order shown
+    missed: list[Option]  # right but not ticked
+    right: list[Option]
+
+
+def review(attempt: Attempt) -> list[ReviewCard]:
     """Each step on the attempt's path with the response given to it, for the result page."""
     progress = walk(attempt)
-    return [(step, progress.response_at(step.position)) for step in progress.answered]
+    cards = []
+    for step in progress.answered:
+        response = progress.response_at(step.position)
+        choice_ids = response.choice_ids if response else []
+        right = [option for option in step.options if option.correct]
+        missed = step.missed(choice_ids) if response else []
+        cards.append(ReviewCard(step, response, step.chosen(choice_ids), missed, right))
+    return cards

@@ -116,7 +116,7 @@ def result(request, public_id):
         messages.info(request, "Finish every step to see your result.")
         return redirect("scenarios:attempt", attempt.public_id)
     review = services.review(attempt)
-    wrong = [(step, response) for step, response in review if not (response and response.correct)]
+    wrong = [(card.step, card.response) for card in review if not (card.response and card.response.correct)]
     wrong.sort(key=lambda pair: not pair[0].critical)  # stable: in step order within each group
     module = attempt.module.specific
     return render(

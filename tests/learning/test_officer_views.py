@@ -354,9 +354,10 @@ def test_a_replayed_attestation_makes_no_second_row(officer_client, demo):
     pass_module(officer_client, demo["module"])
     path = f"/modules/{demo['module'].pk}/attest/"
     attest(officer_client, demo["module"], "Sam Taylor")
-    replay = officer_client.post(path, attestation_form(demo["module"], "Sam Taylor"))
-    assert replay.status_code == 200
-    assert b"already attested" in replay.content
+    replay = officer_client.post(path, attestation_form(demo["module"], "Sam Taylor"), follow=True)
+    certificate = Certificate.objects.get(user=demo["officer"])
+    assert replay.redirect_chain == [(f"/certificates/{certificate.display_serial}/", 302)]
+    assert b"You had already attested to this version" in replay.content
     assert Attestation.objects.filter(user=demo["officer"]).count() == 1
     assert Certificate.objects.filter(user=demo["officer"]).count() == 1
 
