@@ -170,8 +170,11 @@ def certificate_verifies(certificate: Certificate) -> bool:
         return False
     if attestation.body_sha256 != certificate.policy_version.body_sha256:
         return False
-    position = Attestation.objects.filter(pk__lte=attestation.pk).count()
-    return seal_problem(attestation.canonical(), attestation.row_hash, keyed_due=_keyed_due(position)) is None
+    if settings.LEDGER_KEYS and settings.LEDGER_UNKEYED_ROWS:  # keyed from some row on: is this one past it?
+        keyed_due = _keyed_due(Attestation.objects.filter(pk__lte=attestation.pk).count())
+    else:  # every row keyed, or none: no need to count the rows before this one (a query per check)
+        keyed_due = bool(settings.LEDGER_KEYS)
+    return seal_problem(attestation.canonical(), attestation.row_hash, keyed_due=keyed_due) is None
 
 
 @dataclass(frozen=True)
