@@ -148,7 +148,7 @@ def main() -> None:
     waiting = iter(unstored(version, RUNS + WARM_UP))
     worker = median_ms(lambda: stored_pdfs.stored_pdf(next(waiting)))
 
-    from certificates.tasks import store_certificate_pdf
+    from certificates.stored_pdfs import store_certificate_pdf
 
     with tasks("database"):
         enqueue = median_ms(lambda: store_certificate_pdf.enqueue(certificate.pk))

@@ -5,7 +5,9 @@ hashed static files, Redis as the shared cache) in process through Django's test
 signed in as an officer of the demo force, against a throwaway PostgreSQL database. For each
 page it prints the median CPU time of the app process (``time.process_time``: the database's
 own work is in another process, and not counted), the median wall time (which is), the number
-of queries, and the CPU time as a multiple of the trivial page's.
+of queries (once warm), and the CPU time as a multiple of the trivial page's, measured in turn
+with it (each request for the page follows one for the trivial page): this machine's speed
+drifts, by half at times, over the minutes a run takes.
 
     .venv/bin/python bench/request_cost.py [runs]
 
@@ -53,6 +55,7 @@ from throwaway import in_throwaway_database  # noqa: E402
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 200
 WARM_UP = 20
+TRIVIAL = "/bench/trivial/"
 OFFICERS = 30
 
 settings.ROOT_URLCONF = "request_cost_urls"
@@ -61,9 +64,12 @@ settings.STATIC_ROOT = tempfile.mkdtemp(prefix="attest-bench-static-")
 
 
 class Figure:
-    def __init__(self, label: str, cpu, wall, queries: int, status: int):
+    def __init__(self, label: str, cpu, wall, queries: int, status: int, trivial):
         self.label, self.queries, self.status = label, queries, status
         self.cpu, self.wall = statistics.median(cpu), statistics.median(wall)
+        # The trivial page's CPU, measured in turn with this page's: this machine's speed drifts
+        # by half over minutes, so a page is compared with the trivial page of the same minutes.
+        self.trivial = statistics.median(trivial)
 
 
 def timed(request: Callable) -> tuple[float, float, object]:
@@ -78,16 +84,26 @@ def count_queries(request: Callable) -> tuple[int, int]:
     return len(queries), response.status_code
 
 
-def page(label: str, request: Callable, runs: int = RUNS) -> Figure:
+def page(label: str, client: Client, path: str, runs: int = RUNS, beside: Client | None = None) -> Figure:
+    """``path`` asked for by ``client`` ``runs`` times, each time after the trivial page (asked
+    for by ``beside``, a signed-in client, when ``client`` is signed out)."""
+
+    def request():
+        return client.get(path)
+
+    def trivial():
+        return (beside or client).get(TRIVIAL)
+
     for _ in range(WARM_UP):
         request()
     queries, status = count_queries(request)
-    cpu, wall = [], []
+    cpu, wall, trivial_cpu = [], [], []
     for _ in range(runs):
+        trivial_cpu.append(timed(trivial)[0])
         cpu_ms, wall_ms, _ = timed(request)
         cpu.append(cpu_ms)
         wall.append(wall_ms)
-    return Figure(label, cpu, wall, queries, status)
+    return Figure(label, cpu, wall, queries, status, trivial_cpu)
 
 
 def https_client() -> Client:
@@ -128,6 +144,7 @@ def main() -> None:
 
     # An answer, each one of every officer's whole module (the first of them wrong, then a retake).
     answers: list[tuple[float, float]] = []
+    answers_beside: list[float] = []
     answer_queries = set()
     attempts = []
     for client in clients:
@@ -136,6 +153,7 @@ def main() -> None:
     for client, attempt in zip(clients, attempts, strict=True):
         while (step := current(attempt)) is not None:
             url = f"/attempts/{attempt.public_id}/steps/{step.position}/"
+            answers_beside.append(timed(lambda: client.get(TRIVIAL))[0])  # noqa: B023
             cpu_ms, wall_ms, response = timed(lambda: client.post(url, {"answer": sorted(step.correct_ids)}))  # noqa: B023
             if response.status_code != 302:
                 raise SystemExit(f"An answer was refused ({response.status_code}): the benchmark is broken.")
@@ -152,9 +170,10 @@ def main() -> None:
 
     # The result page and the attestation form, then each officer's attestation.
     result_client, result_attempt = clients[0], attempts[0]
-    figures.append(page("the result page", lambda: result_client.get(f"/attempts/{result_attempt.public_id}/result/")))
-    figures.append(page("the attestation form (GET)", lambda: result_client.get(f"/modules/{module.pk}/attest/")))
+    figures.append(page("the result page", result_client, f"/attempts/{result_attempt.public_id}/result/"))
+    figures.append(page("the attestation form (GET)", result_client, f"/modules/{module.pk}/attest/"))
     attestations = []
+    attestations_beside = []
     attest_queries = count_queries(
         lambda: extra_client.post(
             f"/modules/{module.pk}/attest/",
@@ -163,6 +182,7 @@ def main() -> None:
     )[0]
     for client, person in zip(clients, people, strict=True):
         form = {"confirm": "on", "full_name": person.get_full_name(), "body_sha256": version.body_sha256}
+        attestations_beside.append(timed(lambda: client.get(TRIVIAL))[0])  # noqa: B023
         cpu_ms, wall_ms, response = timed(lambda: client.post(f"/modules/{module.pk}/attest/", form))  # noqa: B023
         if response.status_code != 302 or "/certificates/" not in response.url:
             raise SystemExit(f"An attestation was refused ({response.status_code}): the benchmark is broken.")
@@ -178,37 +198,50 @@ def main() -> None:
     question = current(attempt)
 
     anonymous = https_client()
-    answer = Figure(f"an answer (POST; {len(answers)} answers)", *zip(*answers, strict=True), max(answer_queries), 302)
+    answer = Figure(
+        f"an answer (POST; {len(answers)} answers)",
+        *zip(*answers, strict=True),
+        max(answer_queries),
+        302,
+        answers_beside,
+    )
     attestation = Figure(
-        f"the attestation (POST; {len(attestations)} officers)", *zip(*attestations, strict=True), attest_queries, 302
+        f"the attestation (POST; {len(attestations)} officers)",
+        *zip(*attestations, strict=True),
+        attest_queries,
+        302,
+        attestations_beside,
     )
     figures = [
-        page("a trivial page (no template, no query)", lambda: client.get("/bench/trivial/")),
-        page("a step's question", lambda: client.get(f"/attempts/{attempt.public_id}/steps/{question.position}/")),
-        page("a step's feedback", lambda: client.get(f"/attempts/{attempt.public_id}/steps/{first.position}/")),
+        page("a trivial page (no template, no query)", client, TRIVIAL),
+        page("a step's question", client, f"/attempts/{attempt.public_id}/steps/{question.position}/"),
+        page("a step's feedback", client, f"/attempts/{attempt.public_id}/steps/{first.position}/"),
         answer,
-        page("the dashboard", lambda: client.get("/")),
-        page("the module page", lambda: client.get(module.url)),
+        page("the dashboard", client, "/"),
+        page("the module page", client, module.url),
         *figures,  # the result page and the attestation form
         attestation,
-        page("the policy", lambda: client.get(module.policy_url())),
-        page("the glossary", lambda: client.get(f"/modules/{module.pk}/glossary/")),
-        page("the job aid", lambda: client.get(f"/modules/{module.pk}/job-aid/")),
-        page("My certificates", lambda: client.get("/certificates/")),
-        page("a certificate", lambda: clients[0].get(f"/certificates/{serial}/")),
-        page("Your data", lambda: client.get("/my-data/")),
-        page("the verify form (signed out)", lambda: anonymous.get("/verify/")),
-        page("a verified certificate (signed out)", lambda: anonymous.get(f"/verify/{serial}/"), runs=min(RUNS, 100)),
-        page("the certificate PDF", lambda: clients[0].get(f"/certificates/{serial}/pdf/"), runs=min(RUNS, 50)),
+        page("the policy", client, module.policy_url()),
+        page("the glossary", client, f"/modules/{module.pk}/glossary/"),
+        page("the job aid", client, f"/modules/{module.pk}/job-aid/"),
+        page("My certificates", client, "/certificates/"),
+        page("a certificate", clients[0], f"/certificates/{serial}/"),
+        page("Your data", client, "/my-data/"),
+        page("the verify form (signed out)", anonymous, "/verify/", beside=client),
+        page(
+            "a verified certificate (signed out)", anonymous, f"/verify/{serial}/", runs=min(RUNS, 100), beside=client
+        ),
+        page("the certificate PDF", clients[0], f"/certificates/{serial}/pdf/", runs=min(RUNS, 50)),
     ]
 
-    trivial = figures[0].cpu
     print(f"Per-request cost on {connection.vendor}, production settings, in process; median of {RUNS} GETs")
-    print(f"{'request':<44} {'app CPU':>9} {'wall':>9} {'queries':>8} {'x trivial':>10}")
+    print(f"{'request':<44} {'app CPU':>9} {'wall':>9} {'queries':>8} {'trivial beside':>15} {'x trivial':>10}")
     for figure in figures:
         print(
             f"{figure.label:<44} {figure.cpu:6.2f} ms {figure.wall:6.2f} ms {figure.queries:>8} "
-            f"{figure.cpu / trivial:>9.1f}x" + ("" if figure.status in (200, 302) else f"  (status {figure.status})")
+            f"{figure.trivial:>12.2f} ms "
+            f"{figure.cpu / figure.trivial:>9.1f}x"
+            + ("" if figure.status in (200, 302) else f"  (status {figure.status})")
         )
 
 

@@ -31,6 +31,7 @@ from .models import (
     policy_version_published,
 )
 from .serials import new_serial
+from .stored_pdfs import store_certificate_pdf
 
 GENESIS_HASH = "0" * 64
 # Any fixed number: the PostgreSQL advisory lock that serialises appends to the ledger.
@@ -155,8 +156,6 @@ def issue_certificate(
         expires_on=add_months(timezone.localdate(issued_at), valid_months),
     )
     events.append(certificate, CertificateEvent.Kind.ISSUED, at=issued_at)
-    from .tasks import store_certificate_pdf  # tasks.py imports this module
-
     # Robust: a queue that fails is logged, and the first download draws the PDF instead.
     transaction.on_commit(lambda: store_certificate_pdf.enqueue(certificate.pk), robust=True)
     return certificate

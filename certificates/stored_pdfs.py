@@ -20,6 +20,7 @@ import secrets
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django_tasks import task
 
 from .models import Certificate, CertificatePdf
 from .pdf import render_pdf
@@ -37,6 +38,13 @@ class PdfUnavailable(Exception):
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+@task()
+def store_certificate_pdf(certificate_id: int) -> str:
+    """Draw and store the PDF of a certificate just issued (queued by ``issue_certificate``), so
+    that downloads serve it from storage. Returns its SHA-256."""
+    return stored_pdf(Certificate.objects.get(pk=certificate_id)).sha256
 
 
 def stored_pdf(certificate: Certificate) -> CertificatePdf:
