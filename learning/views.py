@@ -18,7 +18,7 @@ from scenarios.services import AttemptError
 from .forms import AttestationForm
 from .guide import Guide, guide_for
 from .job_aid import render_job_aid
-from .models import Enrolment, ModulePage
+from .models import Enrolment, ModulePage, latest_cycles
 from .services import (
     NotEnrolled,
     NotReadyToAttest,
@@ -34,12 +34,9 @@ from .services import (
 def dashboard(request):
     # A person has a handful of enrolments: the latest cycle of each module and the order are
     # found here rather than by the database, whose query for them cost more to build than to run.
-    latest: dict[int, Enrolment] = {}
-    for enrolment in Enrolment.objects.for_user(request.user).select_related("module", "revoked_certificate"):
-        if enrolment.module_id not in latest or enrolment.cycle > latest[enrolment.module_id].cycle:
-            latest[enrolment.module_id] = enrolment
+    mine = Enrolment.objects.for_user(request.user).select_related("module", "revoked_certificate")
     # Work still to do first, soonest due first; completed (and exempt) modules last.
-    enrolments = sorted(latest.values(), key=lambda e: (not e.is_open, e.due_date, e.module.title))
+    enrolments = sorted(latest_cycles(mine), key=lambda e: (not e.is_open, e.due_date, e.module.title))
     reattest = reattestations_due(request.user, enrolments)
     for enrolment in enrolments:
         enrolment.reattest_version = reattest.get(enrolment.pk)
