@@ -15,7 +15,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from certificates.models import Attestation, Certificate, PolicyVersion
+from certificates.models import Attestation, Certificate, CertificateEvent, PolicyVersion, binding_today
 from core.kept import Kept
 from core.sites import ViewRestrictionsIfAnyMixin
 from people.models import OrgUnit, User
@@ -26,6 +26,8 @@ from .pages import LoginRequiredPageMixin
 
 # Each module's policy address, by page id (``ModulePage.policy_url_for``).
 _policy_urls: Kept[str] = Kept(size=256, seconds=60)
+# Each module's live scenarios' titles, by page id (``ModulePage.scenario_titles``).
+_scenario_titles: Kept[tuple[str, ...]] = Kept(size=256, seconds=60)
 
 
 class ModuleIndexPage(LoginRequiredPageMixin, ViewRestrictionsIfAnyMixin, Page):
@@ -138,10 +140,19 @@ class ModulePage(LoginRequiredPageMixin, ViewRestrictionsIfAnyMixin, Page):
         """The live scenarios of this module, in the order the trainer arranged them."""
         return list(self.get_children().live().specific())
 
+    def scenario_titles(self) -> list[str]:
+        """The titles of the live scenarios, in order: all the module page shows of them (not
+        every step of every scenario). Kept by the process for a minute; a publish or unpublish
+        is seen at once in the process that made it (``learning.receivers``)."""
+
+        def read() -> tuple[str, ...]:
+            return tuple(self.get_children().live().values_list("title", flat=True))
+
+        return list(_scenario_titles.get(self.pk, read))
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        # Only their titles: the pages themselves (every step of every scenario) are not shown.
-        context["scenario_titles"] = list(self.get_children().live().values_list("title", flat=True))
+        context["scenario_titles"] = self.scenario_titles()
         context["progress"] = progress = module_progress(request.user, self)
         if request.user.is_authenticated:
             context["can_start"] = can_start(request.user, self, self.attempt_limit_for(request.user, progress))
@@ -451,18 +462,21 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
         else []
     )
     enrolment = current_enrolment(user, module) if user.is_authenticated else None
-    document_id = module.policy_document_id  # the versions alone: the document itself is not needed
-    binding = PolicyVersion.objects.filter(document_id=document_id).binding_by_policy().get(document_id, [])
+    binding = binding_today(module.policy_document_id) if module.policy_document_id else []
     own = (
-        list(Attestation.objects.filter(user=user, policy_version__document_id=module.policy_document_id))
+        list(
+            Attestation.objects.filter(user=user, policy_version__document_id=module.policy_document_id)
+            .select_related("certificate")  # each with its certificate, if any, and that one's events
+            .prefetch_related(models.Prefetch("certificate__events", CertificateEvent.objects.order_by("sequence")))
+        )
         if binding and user.is_authenticated
         else []
     )
     binding_ids = {version.pk for version in binding}
     attestation = max((row for row in own if row.policy_version_id in binding_ids), key=_pk, default=None)
-    certificate = Certificate.objects.filter(attestation=attestation).first() if attestation else None
+    certificate = _certificate_of(attestation)
     latest = max(own, key=_pk, default=None)
-    revoked = _revoked_certificate(latest, certificate)
+    revoked = _revoked_certificate(latest)
     if revoked is not None:  # it no longer counts, nor does any pass before it was revoked
         attestation = certificate = None
         attempts = [a for a in attempts if not a.is_finished or a.completed_at > revoked.revoked_at]
@@ -480,13 +494,18 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
     )
 
 
-def _revoked_certificate(latest: Attestation | None, certificate: Certificate | None) -> Certificate | None:
+def _certificate_of(attestation: Attestation | None) -> Certificate | None:
+    """The certificate of an attestation read with ``select_related("certificate")``, if any."""
+    try:
+        return attestation.certificate if attestation is not None else None
+    except Certificate.DoesNotExist:
+        return None
+
+
+def _revoked_certificate(latest: Attestation | None) -> Certificate | None:
     """The certificate of the person's latest attestation to the module's policy, if HR has
     revoked it: the one they must now train again to replace."""
-    if latest is None:
-        return None
-    if certificate is None or certificate.attestation_id != latest.pk:
-        certificate = Certificate.objects.filter(attestation=latest).first()
+    certificate = _certificate_of(latest)
     if certificate is not None and certificate.status == Certificate.Status.REVOKED:
         return certificate
     return None

@@ -1,10 +1,11 @@
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
-from wagtail.signals import page_published, page_unpublished
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from certificates.models import PolicyDocument, certificate_revoked, policy_version_published
 from people.signals import people_imported
+from scenarios.models import ScenarioPage
 from scenarios.signals import attempt_finished
 
 from . import models
@@ -49,5 +50,10 @@ def on_people_imported(sender, **kwargs):
 @receiver(post_save, sender=PolicyDocument, dispatch_uid="learning.policy_renamed")
 @receiver(page_published, dispatch_uid="learning.module_published")
 @receiver(page_unpublished, dispatch_uid="learning.module_unpublished")
-def on_policy_address_changed(sender, **kwargs):
-    models._policy_urls.clear()  # other processes catch up within the minute they keep it
+@receiver(post_page_move, dispatch_uid="learning.page_moved")
+@receiver(post_delete, sender=ScenarioPage, dispatch_uid="learning.scenario_deleted")
+def on_module_changed(sender, **kwargs):
+    # What a module page keeps (its policy's address, its scenarios' titles) is read afresh
+    # here; other processes catch up within the minute they keep it.
+    models._policy_urls.clear()
+    models._scenario_titles.clear()

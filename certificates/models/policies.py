@@ -16,6 +16,8 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
 
+from core.kept import Kept
+
 CLAUSE_NUMBER = re.compile(r"^(\d+)\.\s")
 
 
@@ -112,7 +114,10 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
 
     def binding_versions(self, on: datetime.date | None = None) -> list[PolicyVersion]:
         """The versions an attestation to which still counts on ``on`` (default today), newest
-        first: the first is the version in force. See ``still_binding``."""
+        first: the first is the version in force. See ``still_binding``. Today's are read
+        through ``binding_today``."""
+        if on is None and self.pk:
+            return binding_today(self.pk)
         return still_binding(self.versions_in_force(on=on))
 
     def latest_version(self) -> PolicyVersion | None:
@@ -288,3 +293,27 @@ class PolicyVersion(models.Model):
             name for name in ("statement", "effective_date", "material") if getattr(stored, name) != getattr(self, name)
         ]
         return changed
+
+
+# Each policy's versions binding today, by policy document id and day (``binding_today``).
+_binding_today: Kept[tuple[PolicyVersion, ...]] = Kept(size=256, seconds=60)
+
+
+def binding_today(document_id: int) -> list[PolicyVersion]:
+    """The versions of policy ``document_id`` binding today (``PolicyDocument.binding_versions``),
+    kept by the process for a minute: the module page, the attestation form and every
+    certificate's state read them on each request, and they change only when a version is
+    stored or a day begins (the day is part of the key). A version stored or changed is seen at
+    once by the process that saved it (``forget_binding_versions``), by the others within the
+    minute; attesting itself reads the versions afresh, in its transaction."""
+
+    def read() -> tuple[PolicyVersion, ...]:
+        versions = PolicyVersion.objects.filter(document_id=document_id).binding_by_policy()
+        return tuple(versions.get(document_id, ()))
+
+    return list(_binding_today.get((document_id, timezone.localdate()), read))
+
+
+def forget_binding_versions(**kwargs) -> None:
+    """Receives ``post_save`` and ``post_delete`` of ``PolicyVersion``: read them afresh."""
+    _binding_today.clear()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from certificates.factories import PolicyVersionFactory
 from certificates.models import Attestation, Certificate, PolicyVersion
+from core.kept import Kept
 from learning.models import Enrolment
 from learning.services import module_progress
 from tests.helpers import attest, attestation_form, certified
@@ -104,7 +105,8 @@ def test_a_material_change_asks_again_once_it_takes_effect(client, demo, atteste
     future = new_version(demo, "3.0", material=True, days_from_now=7)
     assert module_progress(demo["officer"], demo["module"]).complete
     assert attested_to_second_version.current_state == "valid"
-    PolicyVersion.objects.filter(pk=future.pk).update(effective_date=timezone.localdate())
+    PolicyVersion.objects.filter(pk=future.pk).update(effective_date=timezone.localdate())  # the day comes:
+    Kept.forget_everything()  # what the day's pages read is kept by day, so a new day reads afresh
     progress = module_progress(demo["officer"], demo["module"])
     assert progress.reattest and progress.policy_version == future
     assert Certificate.objects.get(pk=attested_to_second_version.pk).current_state == "superseded"

@@ -184,3 +184,36 @@ def test_the_result_page_reads_a_few_queries_not_one_per_step(client, officer, m
     # permissions and site: none of them per step.
     with django_assert_max_num_queries(18):
         assert client.get(reverse("scenarios:result", args=[attempt.public_id])).status_code == 200
+
+
+def cards(page: BeautifulSoup) -> list[str]:
+    return [card.get_text(" ", strip=True) for card in page.find_all(class_="govuk-summary-card")]
+
+
+def test_a_card_drawn_for_one_officer_shows_another_officer_their_own_answer(client, officer, module):
+    # Cards are kept by the process for what they show: the same step answered otherwise, or
+    # the same scenario reworded, is drawn afresh, never another officer's card.
+    first = result_page(client_for(officer), finish(officer, module))
+    other = UserFactory()
+    EnrolmentFactory(user=other, module=module)
+    second = result_page(client_for(other), finish(other, module, WRONG_ON_FAIL))
+
+    assert all("Not correct" not in card for card in cards(first))
+    assert ["Not correct" in card for card in cards(second)] == [True, True, False, True, False]
+    again = result_page(client_for(officer), Attempt.objects.get(user=officer))
+    assert cards(again) == cards(first)
+
+    scenario = module.get_children().first().specific
+    scenario.steps = true_or_false("In the witness, you may now break the rule.", critical=False)
+    scenario.save_revision().publish()
+    third = UserFactory()
+    EnrolmentFactory(user=third, module=module)
+    reworded = result_page(client_for(third), finish(third, module))
+    assert "In the witness, you may now break the rule." in cards(reworded)[0]
+    assert "In the witness, you may break the rule." in cards(first)[0]
+
+
+def client_for(person) -> Client:
+    client = Client()
+    client.force_login(person)
+    return client
