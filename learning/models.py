@@ -393,12 +393,19 @@ class ReattestationCycle(models.Model):
 
 class Reminder(models.Model):
     """One reminder or escalation sent about one enrolment: recorded as it is sent, so each is
-    sent once. ``kind`` is before-14, before-7, before-1, due, overdue-week-N or escalated."""
+    sent once. ``kind`` is before-14, before-7, before-1, due, overdue-week-N or escalated (the
+    daily run), or team-YYYY-MM-DD (a line manager's reminder from *My team* that day, so a
+    person hears from it at most once a day). One email may carry several: a person's digest
+    lists every module, a manager's escalation every overdue person."""
 
     enrolment = models.ForeignKey(Enrolment, on_delete=models.CASCADE, related_name="reminders")
     kind = models.CharField(max_length=30)
     sent_at = models.DateTimeField(default=timezone.now)
     sent_to = models.CharField(max_length=254)
+    # The line manager who pressed "send a reminder" on My team; blank for the daily run.
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["enrolment", "kind"], name="one_reminder_of_each_kind")]
