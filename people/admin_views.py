@@ -66,6 +66,8 @@ def report(request, pk: int):
     record = get_object_or_404(PeopleImport, pk=pk)
     result = people_import.check(bytes(record.content)) if record.applied_at is None else None
     context = {"record": record, "report": result, "shown": SHOWN}
+    if record.applied_at is not None:
+        context["applied"] = people_import.sentence(record.applied_summary.get("counts", {}))
     if result is not None:
         context["problems"] = result.problems()[:SHOWN]
         context["changes"] = [row for row in result.rows if row.action in ("created", "updated", "deactivated")][:SHOWN]
@@ -102,8 +104,7 @@ def apply(request, pk: int):
             object_label=record.file_name,
             details={"counts": result.counts()},
         )
-    counts = ", ".join(f"{count} {action}" for action, count in result.counts().items() if count)
-    messages.success(request, f"Imported {record.file_name}: {counts}.")
+    messages.success(request, f"Imported {record.file_name}: {people_import.sentence(result.counts())}.")
     return redirect("people_import_report", record.pk)
 
 

@@ -135,11 +135,25 @@ def read(data: bytes) -> list[dict[str, str]]:
     return rows
 
 
-def unit_paths() -> dict[str, int]:
-    """Every org unit's path of codes from the top (``met/frontline/...``) to its id, in one query."""
-    units = list(OrgUnit.objects.order_by("path").values_list("pk", "path", "code"))
-    code_at = {path: code for _, path, code in units}
-    return {"/".join(code_at[above] for above in OrgUnit.path_and_above(path)): pk for pk, path, _ in units}
+def unit_paths(*, closed: bool = False) -> dict[str, int]:
+    """Every open org unit's path of codes from the top (``met/frontline/...``) to its id, in one
+    query; with ``closed``, closed units too (to name where someone was)."""
+    units = list(OrgUnit.objects.order_by("path").values_list("pk", "path", "code", "closed_on"))
+    code_at = {path: code for _, path, code, _ in units}
+    return {
+        "/".join(code_at[above] for above in OrgUnit.path_and_above(path)): pk
+        for pk, path, _, closed_on in units
+        if closed or closed_on is None
+    }
+
+
+def sentence(counts: dict[str, int]) -> str:
+    """An import's counts as words: "6 created", "6 created and 2 updated", "6 created, 2 updated
+    and 1 deactivated"; "no rows" when every count is nought."""
+    parts = [f"{count:,} {action}" for action, count in counts.items() if count]
+    if not parts:
+        return "no rows"
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def check(data: bytes) -> Report:
@@ -163,6 +177,7 @@ def _plan(raw_rows: list[dict[str, str]]) -> Report:
     usernames = set(User.objects.values_list("username", flat=True))
     units = unit_paths()
     unit_by_code = {path.rsplit("/", 1)[-1]: path for path in units}
+    path_of = {pk: path for path, pk in unit_paths(closed=True).items()}
 
     report = Report()
     seen: dict[str, int] = {}
@@ -205,7 +220,7 @@ def _plan(raw_rows: list[dict[str, str]]) -> Report:
         if existing is None and row.values["username"] in usernames:
             row.errors.append(f"the username {row.values['username']} is taken by another account")
         if not row.errors:
-            _decide(row, existing, number_of)
+            _decide(row, existing, number_of, path_of)
     for row in report.rows:
         if row.errors:
             row.action = "error"
@@ -247,7 +262,9 @@ def _check_values(row: Row, raw: dict[str, str], units: dict[str, int], unit_by_
         elif path.rsplit("/", 1)[-1] in unit_by_code:
             row.errors.append(f"org unit {path} is not known; did you mean {unit_by_code[path.rsplit('/', 1)[-1]]}?")
         else:
-            row.errors.append(f"org unit {path} is not known: add it in Attest first")
+            row.errors.append(
+                f"org unit {path} is not known: add it under Org units in the Attest admin first (or reopen it)"
+            )
     row.manager_number = raw["line_manager_number"].upper()
     row.values = {
         "first_name": raw["first_name"],
@@ -282,8 +299,9 @@ def _cycle(number: str, managers: dict[str, str]) -> list[str] | None:
     return [*chain, current] if current == number else None
 
 
-def _decide(row: Row, existing: dict | None, number_of: dict[int, str]) -> None:
-    """Set ``row.action`` and ``row.changes`` from the person as stored (``existing``)."""
+def _decide(row: Row, existing: dict | None, number_of: dict[int, str], path_of: dict[int, str]) -> None:
+    """Set ``row.action`` and ``row.changes`` from the person as stored (``existing``): each
+    change says what the value was and what it becomes ("rank: Police Constable → Police Sergeant")."""
     values = row.values
     if existing is None:
         if not values["is_active"]:
@@ -292,9 +310,22 @@ def _decide(row: Row, existing: dict | None, number_of: dict[int, str]) -> None:
         else:
             row.action = "created"
         return
-    changes = [FIELD_NAMES.get(name, name.replace("_", " ")) for name in FIELDS if existing[name] != values[name]]
-    if number_of.get(existing["line_manager_id"], "") != row.manager_number:
-        changes.append("line manager")
+
+    def shown(name: str, value) -> str:
+        if name == "org_unit_id":
+            return path_of.get(value, "none")
+        if name == "is_active":
+            return "yes" if value else "no"
+        return value or "blank"
+
+    changes = [
+        f"{FIELD_NAMES.get(name, name.replace('_', ' '))}: {shown(name, existing[name])} → {shown(name, values[name])}"
+        for name in FIELDS
+        if existing[name] != values[name]
+    ]
+    manager_before = number_of.get(existing["line_manager_id"], "")
+    if manager_before != row.manager_number:
+        changes.append(f"line manager: {manager_before or 'none'} → {row.manager_number or 'none'}")
     row.changes = changes
     if existing["is_active"] and not values["is_active"]:
         row.action = "deactivated"

@@ -10,7 +10,18 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
 from django.db import models
 from django.utils import timezone
-from treebeard.mp_tree import MP_Node
+from treebeard.mp_tree import MP_Node, MP_NodeManager, MP_NodeQuerySet
+
+
+class OrgUnitQuerySet(MP_NodeQuerySet):
+    def open(self) -> OrgUnitQuerySet:
+        """Units not closed: those people can be put in and assignments can name."""
+        return self.filter(closed_on=None)
+
+
+class OrgUnitManager(MP_NodeManager.from_queryset(OrgUnitQuerySet)):
+    def get_queryset(self) -> OrgUnitQuerySet:
+        return OrgUnitQuerySet(self.model, using=self._db).order_by("path")
 
 
 class OrgUnit(MP_Node):
@@ -24,12 +35,24 @@ class OrgUnit(MP_Node):
 
     name = models.CharField(max_length=200)
     code = models.SlugField(max_length=50, unique=True, help_text="Short code used by the HR system.")
+    closed_on = models.DateField(
+        null=True,
+        blank=True,
+        help_text="When the unit was closed. A closed unit keeps its history but takes no one new: it is "
+        "left out of choosers and of the HR import's known units.",
+    )
+
+    objects = OrgUnitManager()
 
     class Meta:
         verbose_name = "org unit"
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
 
     def contains(self, other: OrgUnit) -> bool:
         """Whether ``other`` is this unit or a unit below it."""

@@ -67,7 +67,7 @@ def test_a_dry_run_reports_each_row_and_changes_nothing(demo):
         (4, "MP100002", "deactivated"),
         (5, "MP200001", "unchanged"),
     ]
-    assert report.rows[1].changes == ["role"]
+    assert report.rows[1].changes == ["role: blank → Response driver"]
     assert snapshot() == before
 
 
