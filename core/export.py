@@ -24,6 +24,7 @@ import datetime
 import decimal
 import io
 import json
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
@@ -34,6 +35,9 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# What Excel refuses in a sheet's name, and how long a name may be.
+SHEET_TITLE_REFUSED = re.compile(r"[\[\]:*?/\\]")
+SHEET_TITLE_LENGTH = 31
 CHUNK_ROWS = 1000  # rows written between the pieces of a streamed response
 
 #: Sent once for each download, before it is written: ``request``, ``what`` (the export's name,
@@ -116,13 +120,22 @@ def stream_csv(headings: Sequence[str], rows: Iterable[Iterable[Any]]) -> Iterat
     yield buffer.getvalue()
 
 
-def write_xlsx(headings: Sequence[str], rows: Iterable[Iterable[Any]], output) -> None:
-    """A one-sheet workbook of ``headings`` and ``rows``, written to ``output`` row by row
-    (openpyxl's write-only mode): memory stays flat whatever the number of rows."""
+def sheet_title(title: str) -> str:
+    """``title`` as a workbook's sheet may be named: without the characters Excel refuses
+    (``[]:*?/\\``), at most 31 characters, never blank ("Export" if nothing is left)."""
+    cleaned = " ".join(SHEET_TITLE_REFUSED.sub(" ", title).split())[:SHEET_TITLE_LENGTH].strip()
+    # A name may not start or end with an apostrophe either.
+    return cleaned.strip("'").strip() or "Export"
+
+
+def write_xlsx(headings: Sequence[str], rows: Iterable[Iterable[Any]], output, *, title: str = "Export") -> None:
+    """A one-sheet workbook of ``headings`` and ``rows``, its sheet named ``title`` (made a
+    name Excel accepts), written to ``output`` row by row (openpyxl's write-only mode): memory
+    stays flat whatever the number of rows."""
     from openpyxl import Workbook  # only for a download: keep it out of every process's start
 
     workbook = Workbook(write_only=True, iso_dates=True)
-    sheet = workbook.create_sheet(title="Sheet1")
+    sheet = workbook.create_sheet(title=sheet_title(title))
     sheet.append([xlsx_cell(heading) for heading in headings])
     for row in rows:
         # No text starts with "=" once it has passed the rule, so openpyxl writes no formula.
@@ -163,11 +176,13 @@ def csv_response(headings: Sequence[str], rows: Iterable[Iterable[Any]], filenam
     return _attachment(StreamingHttpResponse(stream_csv(headings, rows), content_type="text/csv"), filename)
 
 
-def xlsx_response(headings: Sequence[str], rows: Iterable[Iterable[Any]], filename: str) -> FileResponse:
-    """``rows`` as an XLSX download: the workbook is written to a temporary file, then streamed
-    from it, so memory stays flat."""
+def xlsx_response(
+    headings: Sequence[str], rows: Iterable[Iterable[Any]], filename: str, *, title: str = "Export"
+) -> FileResponse:
+    """``rows`` as an XLSX download, its sheet named ``title``: the workbook is written to a
+    temporary file, then streamed from it, so memory stays flat."""
     output = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
-    write_xlsx(headings, rows, output)
+    write_xlsx(headings, rows, output, title=title)
     output.seek(0)
     return FileResponse(
         output,

@@ -1,8 +1,11 @@
 """One base for every report in the Wagtail admin, and the viewsets that put them in its menus.
 
-``AdminReport`` is a Wagtail ``ReportView`` (filters, pagination, the CSV and XLSX buttons) that
+``AdminReport`` is a Wagtail ``ReportView`` (filters, pagination, the CSV and XLSX downloads) that
 adds what each of our reports used to write for itself:
 
+- **downloads in sight**: "Download CSV" and "Download XLSX" are buttons in the report's
+  header (with the filters applied), not items of Wagtail's "…" menu; an XLSX sheet is named
+  after the report (``sheet_title``, default the page title), not "Sheet1";
 - **one permission**: ``permission`` (a codename such as ``"learning.view_reports"``) is needed
   to open the report, its results, its exports, and to see its menu entry. Refused, it raises
   ``PermissionDenied``, which the admin turns into its "no permission" redirect (and the audit
@@ -39,6 +42,7 @@ from django.utils.functional import cached_property
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.base import ViewSet
+from wagtail.admin.widgets.button import HeaderButton
 
 from . import export
 
@@ -58,6 +62,8 @@ class AdminReport(ReportView):
     permission = ""
     #: What the audit log calls a download of the report (default: ``export_filename``).
     export_label = ""
+    #: The name of an XLSX download's sheet (default: ``page_title``), cut to what Excel allows.
+    sheet_title = ""
 
     @classmethod
     def allows(cls, user) -> bool:
@@ -68,6 +74,26 @@ class AdminReport(ReportView):
         if not self.allows(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def header_more_buttons(self):
+        # Wagtail tucks the downloads into the "…" menu, where nobody finds them: they are
+        # header buttons of their own instead (``header_buttons``).
+        return [button for button in super().header_more_buttons if button.url not in self.export_urls]
+
+    @cached_property
+    def header_buttons(self):
+        if not self.show_export_buttons:
+            return list(super().header_buttons)
+        return [
+            *super().header_buttons,
+            HeaderButton("Download CSV", url=self.csv_export_url, icon_name="download", priority=90),
+            HeaderButton("Download XLSX", url=self.xlsx_export_url, icon_name="download", priority=100),
+        ]
+
+    @cached_property
+    def export_urls(self) -> set[str]:
+        return {self.csv_export_url, self.xlsx_export_url}
 
     def filters_valid(self) -> bool:
         return self.filters is None or self.filters.is_valid()
@@ -99,7 +125,9 @@ class AdminReport(ReportView):
         headings = [self.get_heading(queryset, field) for field in self.list_export]
         rows = self.export_rows(queryset)
         if spreadsheet_format == self.FORMAT_XLSX:
-            return export.xlsx_response(headings, rows, f"{self.get_filename()}.xlsx")
+            return export.xlsx_response(
+                headings, rows, f"{self.get_filename()}.xlsx", title=self.sheet_title or str(self.page_title)
+            )
         return export.csv_response(headings, rows, f"{self.get_filename()}.csv")
 
 

@@ -18,9 +18,10 @@ import datetime
 from dataclasses import dataclass, field
 
 import django_filters
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.widgets import AdminDateInput
@@ -40,6 +41,10 @@ STATUS_CHOICES = [
     ("overdue", "Overdue"),
     ("exempt", "Exempt"),
 ]
+#: What an export calls each enrolment status: the words the page shows, not the stored code.
+STATUS_LABELS = dict(Enrolment.Status.choices)
+#: At most this many bars in the unit report's chart (about 600 px); the table has every unit.
+CHART_BARS = 25
 
 
 def status_q(status: str, today: datetime.date) -> Q:
@@ -75,12 +80,35 @@ class Row:
     overdue: int = 0
     exempt: int = 0
     link: str = ""
+    code: str = ""
+    parent: str = ""
+    parent_code: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def must_complete(self) -> int:
+        """Those who must do it: the assigned, less the exempt."""
+        return self.assigned - self.exempt
 
     @property
     def completion_percent(self) -> int:
         """Complete as a share of those who must do it (the assigned, less the exempt), halves up."""
-        return percent(self.complete, self.assigned - self.exempt)
+        return percent(self.complete, self.must_complete)
+
+    @property
+    def completion(self) -> str:
+        """The completion as the page says it: "0%" only when someone has yet to complete; a
+        unit with nobody to count says so rather than look like one where nobody has."""
+        if not self.assigned:
+            return "none assigned"
+        if not self.must_complete:
+            return "all exempt"
+        return f"{self.completion_percent}%"
+
+    @property
+    def completion_export(self) -> int | None:
+        """The completion % for a spreadsheet: blank when nobody must complete (see ``completion``)."""
+        return self.completion_percent if self.must_complete else None
 
     def add(self, numbers: dict) -> None:
         for column in COLUMNS:
@@ -95,12 +123,27 @@ def rows_by_unit(enrolments: QuerySet[Enrolment], within: OrgUnit | None = None)
     """One row per org unit in tree order (or per unit at and below ``within``), each counting
     its own people and everyone in the units below it."""
     today = timezone.localdate()
-    units = OrgUnit.objects.order_by("path")
+    units = OrgUnit.objects.order_by("path").only("path", "depth", "name", "code")
+    parent_path = ""
     if within is not None:
-        units = units.filter(OrgUnit.within_q(within, field=""))
-    rows = {
-        unit.path: Row(label=unit.name, key=unit.pk, depth=unit.depth, link=f"?org_unit={unit.pk}") for unit in units
-    }
+        # The unit's own parent comes in the same query, to name it in the unit's row.
+        parent_path = within.path[: -OrgUnit.steplen]
+        units = units.filter(OrgUnit.within_q(within, field="") | Q(path=parent_path))
+    named = {unit.path: unit for unit in units}
+    rows = {}
+    for unit_path, unit in named.items():
+        if unit_path == parent_path:
+            continue
+        parent = named.get(unit_path[: -OrgUnit.steplen])
+        rows[unit_path] = Row(
+            label=unit.name,
+            key=unit.pk,
+            depth=unit.depth,
+            link=f"?org_unit={unit.pk}",
+            code=unit.code,
+            parent=parent.name if parent else "",
+            parent_code=parent.code if parent else "",
+        )
     path_of = {row.key: unit_path for unit_path, row in rows.items()}
     grouped = enrolments.order_by().values("user__org_unit_id").annotate(**counts(today))
     for numbers in grouped:
@@ -111,6 +154,54 @@ def rows_by_unit(enrolments: QuerySet[Enrolment], within: OrgUnit | None = None)
             if containing in rows:
                 rows[containing].add(numbers)
     return list(rows.values())
+
+
+@dataclass
+class Bar:
+    """One bar of the unit report's chart."""
+
+    label: str
+    percent: int | None  # None: nobody to count (the bar is left empty)
+    text: str
+    indent: int
+
+
+@dataclass
+class Chart:
+    bars: list[Bar]
+    caption: str
+
+
+def unit_chart(rows: list[Row], most: int = CHART_BARS) -> Chart:
+    """The chart of the unit report, bounded whatever the size of the force: the top unit shown
+    and the units directly below it (or, with several top units, those), at most ``most`` bars,
+    the largest units kept if there are more, in tree order. Every unit is in the table."""
+    if not rows:
+        return Chart(bars=[], caption="")
+    top_depth = min(row.depth for row in rows)
+    tops = [row for row in rows if row.depth == top_depth]
+    if len(tops) == 1:
+        first, level = tops, [row for row in rows if row.depth == top_depth + 1]
+    else:
+        first, level = [], tops
+    room = max(most - len(first), 0)
+    kept = {id(row) for row in sorted(level, key=lambda row: -row.assigned)[:room]}
+    shown = first + [row for row in level if id(row) in kept]
+    charted = f"{first[0].label} and the units directly below it" if first else "each top-level unit"
+    if len(kept) < len(level):
+        charted += f" (the {len(kept)} with most people assigned, of {len(level)})"
+    return Chart(
+        caption=f"Completion % of {charted}.",
+        bars=[
+            Bar(
+                label=row.label,
+                percent=row.completion_percent if row.must_complete else None,
+                text=row.completion,
+                indent=0 if row.depth == top_depth else 12,
+            )
+            for row in shown
+        ],
+    )
 
 
 def rows_by(enrolments: QuerySet[Enrolment], key: str, label: str) -> list[Row]:
@@ -173,7 +264,7 @@ class CompletionReport(AdminReport):
     filterset_class = EnrolmentFilterSet
     paginator_class = RowPaginator
     paginate_by = 400  # every unit of a force on one page
-    list_export = ["label", *COLUMNS, "completion_percent"]
+    list_export = ["label", *COLUMNS, "completion_export"]
     export_headings = {
         "label": "Name",
         "assigned": "Assigned",
@@ -182,7 +273,7 @@ class CompletionReport(AdminReport):
         "not_started": "Not started",
         "overdue": "Overdue",
         "exempt": "Exempt",
-        "completion_percent": "Completion %",
+        "completion_export": "Completion %",
     }
     grouping = ""
     chart = False
@@ -214,6 +305,19 @@ class CompletionByUnit(CompletionReport):
     index_url_name = "report_by_unit"
     index_results_url_name = "report_by_unit_results"
     export_filename = "completion-by-org-unit"
+    list_export = ["label", "code", "parent", "parent_code", *COLUMNS, "completion_export"]
+    export_headings = {
+        **CompletionReport.export_headings,
+        "code": "Unit code",
+        "parent": "Parent unit",
+        "parent_code": "Parent unit code",
+        "completion_export": "Completion %",
+    }
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["unit_chart"] = unit_chart(self.object_list)
+        return context
 
     def rows(self, enrolments):
         unit = self.filters.form.cleaned_data.get("org_unit") if self.filters and self.filters.is_valid() else None
@@ -242,9 +346,26 @@ class CompletionByRank(CompletionReport):
         return rows_by(enrolments, "user__rank", "user__rank")
 
 
+def counted(number: int, one: str, many: str) -> str:
+    return f"{number:,} {one if number == 1 else many}"
+
+
 class PeoplePaginator(WagtailPaginator):
-    verbose_name = "person"
-    verbose_name_plural = "people"
+    """Counts what the list holds, enrolments, and the people they belong to: a person with
+    three modules is one person and three rows."""
+
+    verbose_name = "enrolment"
+    verbose_name_plural = "enrolments"
+
+    @cached_property
+    def people_count(self) -> int:
+        if isinstance(self.object_list, QuerySet):
+            return self.object_list.order_by().values("user_id").distinct().count()
+        return len({enrolment.user_id for enrolment in self.object_list})
+
+    @cached_property
+    def items_count_label(self) -> str:
+        return f"{counted(self.count, 'enrolment', 'enrolments')} of {counted(self.people_count, 'person', 'people')}"
 
 
 class PeopleReport(AdminReport):
@@ -273,6 +394,7 @@ class PeopleReport(AdminReport):
         "module__title",
         "cycle",
         "status",
+        "overdue",
         "due_date",
         "completed_at",
     ]
@@ -287,6 +409,7 @@ class PeopleReport(AdminReport):
         "module__title": "Module",
         "cycle": "Cycle",
         "status": "Status",
+        "overdue": "Overdue",
         "due_date": "Due",
         "completed_at": "Completed",
     }
@@ -302,6 +425,20 @@ class PeopleReport(AdminReport):
         # Plain rows, not model instances (read in chunks by the export): the whole force
         # streams out without being held in memory.
         return self.filter_queryset(self.get_queryset()).values(
-            *[name for name in self.list_export if name != "line_manager"],
+            *[name for name in self.list_export if name not in ("line_manager", "overdue")],
             line_manager=F("user__line_manager__warrant_number"),
+            overdue=ExpressionWrapper(Enrolment.overdue_q(on=timezone.localdate()), output_field=BooleanField()),
         )
+
+    def to_row_dict(self, item):
+        row = super().to_row_dict(item)
+        # The words the page shows ("Passed: attestation needed"), not the stored code.
+        row["status"] = STATUS_LABELS.get(row["status"], row["status"])
+        row["overdue"] = "Yes" if row["overdue"] else "No"
+        return row
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        paginator = context.get("paginator")
+        context["count_label"] = paginator.items_count_label if paginator else ""
+        return context

@@ -125,17 +125,23 @@ def test_the_people_export_streams_every_row_as_csv(reporting, force):
     assert len(rows) == 7
     assert {row["Due"] for row in rows} == {PAST.isoformat(), SOON.isoformat()}
     assert set(rows[0]) >= {"Warrant or staff number", "Surname", "Org unit", "Module", "Status", "Due"}
+    # The words the page shows, not the stored codes ("in_progress").
     assert sorted(row["Status"] for row in rows) == sorted(
-        ["complete", "in_progress", "not_started", "passed", "exempt", "not_started", "complete"]
+        ["Complete", "In progress", "Not started", "Passed: attestation needed", "Exempt", "Not started", "Complete"]
     )
+    assert sorted(row["Overdue"] for row in rows) == ["No"] * 5 + ["Yes"] * 2
 
 
 def test_the_unit_export_as_xlsx(reporting, force):
     response = reporting.get(UNIT_REPORT, {"org_unit": force["force"].pk, "export": "xlsx"})
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     rows = list(sheet.values)
+    assert sheet.title == "Completion by org unit"
     assert rows[0] == (
         "Name",
+        "Unit code",
+        "Parent unit",
+        "Parent unit code",
         "Assigned",
         "Complete",
         "In progress",
@@ -144,7 +150,8 @@ def test_the_unit_export_as_xlsx(reporting, force):
         "Exempt",
         "Completion %",
     )
-    assert rows[1] == ("Force", 7, 2, 2, 2, 2, 1, 33)
+    assert rows[1] == ("Force", "force", None, None, 7, 2, 2, 2, 2, 1, 33)
+    assert rows[3] == ("North Team", "north-team", "North", "north", 2, 0, 1, 0, 0, 1, 0)
 
 
 def add_people(unit, module, how_many):
