@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.forms.utils import ErrorList
 from wagtail import blocks
+from wagtail.blocks.list_block import ListBlockValidationError
 
 from .graph import END, Node, problems
 
@@ -53,15 +54,31 @@ class OptionBlock(blocks.StructBlock):
         label = "Option"
 
 
+class StepTargetBlock(blocks.CharBlock):
+    """Where a step or a choice leads: the name of a step of the same scenario, or ``END``.
+
+    Stored as text, because the steps it can name are those of the StreamField being edited,
+    which no server-side choice list can know before the form is posted. In the editor,
+    ``scenario_step_targets.js`` shows it as a list of the scenario's named steps, kept up to
+    date as steps are named, added, moved and removed; without JavaScript it stays a text box.
+    Either way the save-time check (``StepStreamBlock.clean``) refuses a name that is not a
+    step, and lists the names it could be."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The script finds the fields it turns into lists by this attribute.
+        self.field.widget.attrs["data-scenario-step-target"] = ""
+
+
 class DecisionOptionBlock(OptionBlock):
     consequence = blocks.TextBlock(
         required_on_save=True,
         help_text="What happens next in the story because of this choice, told to the officer.",
     )
-    leads_to = blocks.CharBlock(
+    leads_to = StepTargetBlock(
         max_length=50,
         required_on_save=True,
-        help_text=f"The name of the step this choice leads to, or “{END}” to finish the scenario.",
+        help_text=f"The step this choice leads to (only named steps can be chosen), or “{END}” to finish the scenario.",
     )
 
     class Meta:
@@ -165,7 +182,7 @@ class BaseStepBlock(blocks.StructBlock):
 
 
 class LinearStepBlock(BaseStepBlock):
-    then = blocks.CharBlock(
+    then = StepTargetBlock(
         required=False,
         max_length=50,
         help_text=f"Leave blank to go on to the next step in the list; or give a step's name, or “{END}”.",
@@ -190,10 +207,37 @@ _PREVIEW_OPTIONS = [
 ]
 
 
+class OptionListBlock(blocks.ListBlock):
+    """A step's options. Give it ``default=two_empty(child)`` and ``min_num=2``: Wagtail's own
+    default of one empty option made every new step open with a red "The minimum number of
+    items is 2" before the trainer had typed anything. Too few on save says what to do."""
+
+    def clean(self, value):
+        try:
+            return super().clean(value)
+        except ListBlockValidationError as error:
+            minimum = self.meta.min_num
+            if minimum is None or len(self.normalize(value)) >= minimum:
+                raise
+            noun = f"{self.child_block.meta.label or 'option'}s".lower()
+            message = f"Give at least {minimum} {noun}: the officer needs a real choice between them."
+            others = [item for item in error.non_block_errors.as_data() if "minimum number" not in str(item.message)]
+            raise ListBlockValidationError(
+                block_errors=error.block_errors, non_block_errors=ErrorList([message, *others])
+            ) from error
+
+
+def two_empty(child: blocks.StructBlock) -> list[dict]:
+    """Two options with every field empty: a new step's starting point (plain values, so the
+    block definition can be written into migrations)."""
+    empty = {name: block.get_default() for name, block in child.child_blocks.items()}
+    return [dict(empty), dict(empty)]
+
+
 class OptionsStepBlock(LinearStepBlock):
     """A step whose options the trainer writes; subclasses say how many may be right."""
 
-    options = blocks.ListBlock(OptionBlock(), min_num=2)
+    options = OptionListBlock(OptionBlock(), min_num=2, default=two_empty(OptionBlock()))
     multiple_right = False
 
     def clean(self, value):
@@ -255,7 +299,12 @@ class TrueFalseBlock(LinearStepBlock):
 
 
 class DecisionPointBlock(BaseStepBlock):
-    options = blocks.ListBlock(DecisionOptionBlock(), min_num=2, help_text="At least one choice must be right.")
+    options = OptionListBlock(
+        DecisionOptionBlock(),
+        min_num=2,
+        default=two_empty(DecisionOptionBlock()),
+        help_text="At least one choice must be right.",
+    )
 
     class Meta:
         icon = "snippet"
@@ -301,6 +350,11 @@ def right_path(stream, start: int = 0) -> list[int]:
     return path
 
 
+def _shorten(text: str, length: int = 60) -> str:
+    words = " ".join((text or "").split())
+    return words if len(words) <= length else words[: length - 1].rstrip() + "…"
+
+
 def graph_nodes(stream) -> list[Node]:
     """The scenario's steps as graph nodes, for checking and drawing its shape."""
     names = step_names(stream)
@@ -308,13 +362,20 @@ def graph_nodes(stream) -> list[Node]:
     for index, child in enumerate(stream):
         following = following_step(names, index)
         label = f"Step {index + 1}" + (f" (“{child.value['name']}”)" if child.value.get("name") else "")
+        options = child.value.options()
+        routes = (
+            tuple(f"choice {number} (“{_shorten(option.text)}”)" for number, option in enumerate(options, start=1))
+            if isinstance(child.value, DecisionValue)
+            else ()
+        )
         nodes.append(
             Node(
                 name=names[index],
                 leads_to=child.value.targets(following),
-                has_right_answer=any(option.correct for option in child.value.options()),
+                has_right_answer=any(option.correct for option in options),
                 label=label,
                 summary=child.value["prompt"],
+                routes=routes,
             )
         )
     return nodes

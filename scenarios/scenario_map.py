@@ -48,12 +48,29 @@ class Arrow:
 
 
 @dataclass(frozen=True)
+class Lead:
+    """One place a step leads to, and which of its choices lead there (none: every answer)."""
+
+    target: str
+    choices: list[str]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A step as the map's table gives it: where it leads, once per place, and its problems."""
+
+    step: str
+    leads: list[Lead]
+    problems: list[str]
+
+
+@dataclass(frozen=True)
 class ScenarioMap:
     width: int
     height: int
     boxes: list[Box]
     arrows: list[Arrow]
-    rows: list[tuple[str, list[str], list[str]]]  # step, where it leads, its problems
+    rows: list[Row]
 
 
 def layout(nodes: list[Node]) -> ScenarioMap:
@@ -108,13 +125,10 @@ def layout(nodes: list[Node]) -> ScenarioMap:
                 arrows.append(Arrow(_path(start, end)))
     label_of = {node.name: node.describe() for node in nodes}
     table = [
-        (
-            node.describe(),
-            [
-                "the end" if target == END else label_of.get(target, f"“{target}” (no such step)")
-                for target in node.leads_to
-            ],
-            [message for index, message in found if index == index_of[node.name]],
+        Row(
+            step=node.describe(),
+            leads=_leads(node, label_of),
+            problems=[message for index, message in found if index == index_of[node.name]],
         )
         for node in nodes
     ]
@@ -125,6 +139,24 @@ def layout(nodes: list[Node]) -> ScenarioMap:
         arrows=arrows,
         rows=table,
     )
+
+
+def _leads(node: Node, label_of: dict[str, str]) -> list[Lead]:
+    """Where ``node`` leads, each place once (several choices may lead to one step), with the
+    choices that lead there, so two arrows to "Step 2" read as one place and which choices."""
+    by_target: dict[str, list[str]] = {}
+    for number, target in enumerate(node.leads_to):
+        route = node.routes[number] if number < len(node.routes) else ""
+        by_target.setdefault(target, [])
+        if route:
+            by_target[target].append(route)
+    return [
+        Lead(
+            target="the end" if target == END else label_of.get(target, f"“{target}” (no such step)"),
+            choices=choices,
+        )
+        for target, choices in by_target.items()
+    ]
 
 
 def _path(start: Box, end: Box) -> str:

@@ -1,5 +1,8 @@
-"""The scenario tools in the Wagtail admin: each scenario's map, and the step analytics report."""
+"""The scenario tools in the Wagtail admin: each scenario's map, the step analytics report, and
+the editor's list of steps a choice can lead to."""
 
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail import hooks
 
 from core.reports import ReportViewSet
@@ -30,3 +33,9 @@ def register_admin_urls():
 @hooks.register("register_page_header_buttons")
 def register_scenario_map_button(page, user, view_name, next_url=None):
     yield from scenario_map.header_buttons(page, user)
+
+
+@hooks.register("insert_editor_js")
+def scenario_step_targets_js():
+    # "Leads to" and "then" as a list of the scenario's steps (scenarios.blocks.StepTargetBlock).
+    return format_html('<script src="{}" defer></script>', static("scenarios/scenario_step_targets.js"))

@@ -50,7 +50,40 @@ def test_the_map_of_a_well_formed_scenario_reports_no_problems(client, demo):
     table = html[html.index("Steps of After the arrest") :]
     table = table[: table.index("</tbody>")]
     assert table.count("<td>None</td>") == 5  # five steps, none with a problem
-    assert "<td>Step 2 (“her-number”)" in table and "<td>the end</td>" in table
+    assert "<strong>Step 2 (“her-number”)</strong>" in table and "<strong>the end</strong>" in table
+
+
+def test_the_map_table_says_which_choice_leads_where_each_place_once(client, demo):
+    # "The bridge" opens with three choices, two of which lead to the same step: the table
+    # used to read "Step 2, Step 3, Step 2".
+    sign_in_with_mfa(client, demo["trainer"])
+    scenario = ScenarioPage.objects.get(slug="the-bridge")
+    html = client.get(f"/admin/scenarios/{scenario.pk}/map/").content.decode()
+    first_row = html[html.index('<th scope="row">Step 1') :]
+    first_row = first_row[: first_row.index("</tr>")]
+    assert first_row.count("Step 2 (“the-inspector”)") == 1
+    inspector = first_row[first_row.index("Step 2 (“the-inspector”)") :]
+    inspector = inspector[: inspector.index("</li>")]
+    assert "choice 1 (“Don&#x27;t call him." in inspector and "choice 3 (“Don&#x27;t ring him yourself." in inspector
+    assert "choice 2" not in inspector
+    afterwards = first_row[first_row.index("Step 3 (“afterwards”)") :]
+    assert "choice 2 (“Ring him now from your own phone." in afterwards[: afterwards.index("</li>")]
+
+
+def test_a_linear_step_leads_one_way_whatever_the_answer():
+    scenario_map = layout([Node("a", ("b",), label="Step 1"), Node("b", (END,), label="Step 2")])
+    assert [(lead.target, lead.choices) for lead in scenario_map.rows[0].leads] == [("Step 2", [])]
+    assert [(lead.target, lead.choices) for lead in scenario_map.rows[1].leads] == [("the end", [])]
+
+
+def test_choices_to_one_place_are_listed_together_in_their_order():
+    node = Node("a", ("b", END, "b"), label="Step 1", routes=("choice 1", "choice 2", "choice 3"))
+    scenario_map = layout([node, Node("b", (END,), label="Step 2")])
+    leads = scenario_map.rows[0].leads
+    assert [(lead.target, lead.choices) for lead in leads] == [
+        ("Step 2", ["choice 1", "choice 3"]),
+        ("the end", ["choice 2"]),
+    ]
 
 
 def test_the_edit_page_links_to_the_map(client, demo):
