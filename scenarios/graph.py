@@ -99,4 +99,5 @@ def valid_targets(nodes: Sequence[Node]) -> str:
     named = [f"“{node.name}”" for node in nodes if node.name and not node.name.startswith("#")]
     if not named:
         return f"Name the step it should lead to, or write “{END}” to finish the scenario."
-    return f"A step can lead to a named step ({', '.join(dict.fromkeys(named))}) or to “{END}”, which finishes the scenario."
+    listed = ", ".join(dict.fromkeys(named))
+    return f"A step can lead to a named step ({listed}) or to “{END}”, which finishes the scenario."
