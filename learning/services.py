@@ -11,12 +11,16 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
+from django.db.models.functions import Substr
+from django.dispatch import receiver
 from django.utils import timezone
 
 from certificates.models import Attestation, Certificate, PolicyVersion
+from certificates.publishing import Reattestation, reattestation_asked
 from certificates.services import AlreadyAttested, Context, attest, issue_certificate
 from core.dates import add_months
+from people.models import OrgUnit
 from scenarios.models import Attempt
 from scenarios.services import start_attempt
 
@@ -346,6 +350,70 @@ def open_reattestation_cycle(version: PolicyVersion) -> ReattestationCycle | Non
     cycle.enrolled = len(created_rows)
     cycle.save(update_fields=["enrolled"])
     return cycle
+
+
+def reattestation_audience(version: PolicyVersion):
+    """The enrolments ``open_reattestation_cycle`` would give a new cycle if ``version`` (stored
+    or only drafted) took effect today: each active person's latest cycle of a module using its
+    policy, complete, unless they are exempt from the module or have attested to ``version``
+    (the one version still binding once a material version is in force). None for a minor
+    change or the policy's first version. The same rule as the cycle's, kept beside it."""
+    earlier = PolicyVersion.objects.filter(document_id=version.document_id)
+    if version.pk:
+        earlier = earlier.filter(pk__lt=version.pk)
+    if not version.material or not earlier.exists():
+        return Enrolment.objects.none()
+    completed = (
+        Enrolment.objects.current()
+        .filter(module__policy_document_id=version.document_id, status=Enrolment.Status.COMPLETE, user__is_active=True)
+        .exclude(user__exemptions__module_id=F("module_id"))
+    )
+    if version.pk:
+        completed = completed.exclude(user__attestations__policy_version=version)
+    return completed
+
+
+@receiver(reattestation_asked, dispatch_uid="learning.reattestation_asked")
+def reattestation_asked_of(sender, version: PolicyVersion, **kwargs) -> Reattestation | None:
+    """Answers ``certificates.publishing.reattestation_asked``: how many people ``version``
+    asks to attest again (once its cycle has opened, the people the cycle enrolled; before, the
+    ``reattestation_audience`` of today), by when, and how many in each top org unit (the units
+    directly below the force). Five queries however many people."""
+    today = timezone.localdate()
+    cycle = ReattestationCycle.objects.filter(policy_version_id=version.pk).first() if version.pk else None
+    if cycle is not None:
+        # The cycle's enrolments are the ones it created: started when it opened, due on its date.
+        enrolments = Enrolment.objects.filter(
+            module__policy_document_id=version.document_id,
+            cycle__gt=1,
+            started_at=cycle.opened_at,
+            due_date=cycle.due_date,
+        )
+        due, opens_on = cycle.due_date, timezone.localdate(cycle.opened_at)
+    else:
+        enrolments = reattestation_audience(version)
+        opens_on = max(version.effective_date or today, today)
+        due = opens_on + datetime.timedelta(days=version.reattest_within_days)
+    top = Substr("user__org_unit__path", 1, OrgUnit.steplen * 2)
+    by_top = list(
+        enrolments.order_by()
+        .annotate(top=top)
+        .values("top")
+        .annotate(people=Count("user_id", distinct=True))
+        .values_list("top", "people")
+    )
+    if not by_top:
+        return Reattestation(people=0, due_date=due, opens_on=opens_on, opened=cycle is not None)
+    names = dict(OrgUnit.objects.filter(path__in=[path for path, _ in by_top if path]).values_list("path", "name"))
+    by_unit = sorted(((names.get(path, "No org unit"), people) for path, people in by_top), key=lambda row: -row[1])
+    return Reattestation(
+        people=enrolments.values("user_id").distinct().count(),
+        due_date=due,
+        opens_on=opens_on,
+        opened=cycle is not None,
+        by_unit=by_unit,
+        module_ids=sorted(set(enrolments.order_by().values_list("module_id", flat=True).distinct())),
+    )
 
 
 def open_due_reattestation_cycles() -> list[ReattestationCycle]:

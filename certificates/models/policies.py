@@ -13,6 +13,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, WorkflowMixin
 
@@ -30,6 +31,65 @@ def body_hash(body: str) -> str:
 
 # Sent once for each policy version a publish stores, with ``version``.
 policy_version_published = Signal()
+
+
+class ReattestationPanel(HelpPanel):
+    """What publishing the draft would do: the version it stores, and for a material change how
+    many people would be asked to attest again, by when, in which units."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("template", "certificates/admin/reattestation_panel.html")
+        super().__init__(**kwargs)
+
+    class BoundPanel(HelpPanel.BoundPanel):
+        def get_context_data(self, parent_context=None):
+            from ..publishing import consequences_of_draft
+
+            context = super().get_context_data(parent_context)
+            context["consequences"] = consequences_of_draft(self.instance) if self.instance.pk else None
+            context["today"] = timezone.localdate()
+            return context
+
+
+class PolicyDocumentForm(WagtailAdminModelForm):
+    """The policy's edit form. Until the owner drafts new text, the next version's label and
+    effective date start empty, so the previous version's are never published again by
+    mistake; saved with the text unchanged, the label stays that of the version stored last."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        latest = self.instance.latest_version() if self.instance.pk else None
+        self.latest = latest
+        if latest is not None and not self.is_bound and not self.instance.text_changed():
+            self.initial["version_label"] = ""
+            self.initial["effective_date"] = None
+            if "statement" in self.fields:
+                self.fields["statement"].help_text = (
+                    f"The attestation statement the officer confirms. This is version {latest.version_label}'s: "
+                    "rewrite it for the new version."
+                )
+
+    def clean(self):
+        from ..publishing import statement_names_another_version
+
+        cleaned = super().clean()
+        latest = self.latest
+        body, statement = cleaned.get("body", ""), cleaned.get("statement", "")
+        unchanged = latest is not None and latest.body_sha256 == body_hash(body) and latest.statement == statement
+        if unchanged:
+            if not cleaned.get("version_label"):
+                cleaned["version_label"] = latest.version_label
+            return cleaned
+        label = cleaned.get("version_label", "")
+        named = statement_names_another_version(statement, label)
+        if named and "statement" not in self.errors:
+            others = " and ".join(f"version {name}" for name in named)
+            self.add_error(
+                "statement",
+                f"The statement names {others}, but you are publishing version {label}. Rewrite the statement "
+                "for this version.",
+            )
+        return cleaned
 
 
 class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
@@ -63,6 +123,20 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
     )
     body = models.TextField(blank=True, help_text="The policy text. Separate paragraphs with a blank line.")
     statement = models.TextField(blank=True, help_text="The attestation statement the officer confirms.")
+    owner_email = models.EmailField(
+        "owner's email",
+        blank=True,
+        help_text="Who is reminded when the policy's review is due. Leave blank to remind the Policy owners group.",
+    )
+    next_review_date = models.DateField(
+        null=True, blank=True, help_text="When the policy is next to be reviewed. The owner is reminded 30 days before."
+    )
+    # The review date each reminder was last sent for: each is sent once per review date. Kept
+    # on the live row, never from a revision (see ``with_content_json``).
+    review_due_reminded_for = models.DateField(null=True, blank=True, editable=False)
+    review_overdue_reminded_for = models.DateField(null=True, blank=True, editable=False)
+
+    base_form_class = PolicyDocumentForm
 
     workflow_states = GenericRelation(
         "wagtailcore.WorkflowState",
@@ -83,6 +157,7 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
         FieldPanel("title"),
         FieldPanel("reference"),
         FieldPanel("owner"),
+        MultiFieldPanel([FieldPanel("owner_email"), FieldPanel("next_review_date")], heading="Review"),
         MultiFieldPanel(
             [
                 HelpPanel(template="certificates/admin/stored_versions_panel.html"),
@@ -92,6 +167,7 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
                 FieldPanel("reattest_within_days"),
                 FieldPanel("body"),
                 FieldPanel("statement"),
+                ReattestationPanel(),
             ],
             heading="Next version",
         ),
@@ -103,6 +179,14 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
 
     def __str__(self) -> str:
         return self.title
+
+    def with_content_json(self, content):
+        """The object a revision holds, with the reminders already sent kept as they are now:
+        publishing an older draft must not send them again."""
+        obj = super().with_content_json(content)
+        obj.review_due_reminded_for = self.review_due_reminded_for
+        obj.review_overdue_reminded_for = self.review_overdue_reminded_for
+        return obj
 
     def current_version(self, on: datetime.date | None = None) -> PolicyVersion | None:
         """The version in force on ``on`` (default today): the latest that has taken effect."""

@@ -49,6 +49,10 @@ def edit_form(policy, **changes) -> dict:
     }
     if policy.material:
         fields["material"] = "on"
+    if "body" in changes and "statement" not in changes:  # new text: its statement names the new version
+        fields["statement"] = policy.statement.replace(
+            f"version {policy.version_label}", f"version {changes.get('version_label', policy.version_label)}"
+        )
     fields.update(changes)
     return {name: value for name, value in fields.items() if value is not None}
 
@@ -315,7 +319,8 @@ def test_a_material_version_already_replaced_opens_no_cycle(client, demo, policy
 
 def test_a_changed_statement_is_shown_with_the_clauses(client, demo, policy, officer_certificate):
     sign_in_with_mfa(client, demo["policyowner"])
-    publish(client, policy, version_label="3.0", statement=policy.statement + " I will record any emergency call.")
+    rewritten = policy.statement.replace("version 2.0", "version 3.0")
+    publish(client, policy, version_label="3.0", statement=rewritten + " I will record any emergency call.")
     client.force_login(demo["officer"])
     page = client.get(f"/modules/{demo['module'].pk}/attest/").content.decode()
     assert "No clause changed. The attestation statement changed too." in page
