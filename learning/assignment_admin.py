@@ -1,5 +1,9 @@
 """Assignments and exemptions in the Wagtail admin, for HR. Saving an assignment enrols its
-audience through the background task; the task runs again after every people import."""
+audience through the background task; the task runs again after every people import.
+
+A person and org units are chosen with the people app's choosers (``people/choosers.py``), which
+search as you type, rather than a drop-down of every person or a checkbox per unit: a force has
+50,000 people and 500 units."""
 
 from __future__ import annotations
 
@@ -8,11 +12,20 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from people.choosers import OrgUnitsField, PersonChooserWidget
+from people.models import User
+
 from .models import Assignment, Exemption, lines
 from .services import exempt
 
 
 class AssignmentForm(WagtailAdminModelForm):
+    org_units = OrgUnitsField(
+        required=False,
+        label="Org units",
+        help_text="The people in these org units and every unit below them.",
+    )
+
     def clean(self):
         cleaned = super().clean()
         everyone, units = cleaned.get("everyone"), cleaned.get("org_units") or []
@@ -45,7 +58,7 @@ class AssignmentViewSet(ModelViewSet):
             MultiFieldPanel(
                 [
                     FieldPanel("everyone"),
-                    FieldPanel("org_units", widget=forms.CheckboxSelectMultiple),
+                    FieldPanel("org_units"),
                     FieldPanel("ranks"),
                     FieldPanel("roles"),
                 ],
@@ -66,6 +79,9 @@ class ExemptionForm(WagtailAdminModelForm):
         if self.instance.pk:  # who and what an exemption is for are fixed; its reason may be reworded
             for name in ("user", "module"):
                 self.fields[name].disabled = True
+        else:  # a leaver is not asked to do anything, so is not exempted either
+            self.fields["user"].queryset = User.objects.filter(is_active=True)
+            self.fields["user"].error_messages["invalid_choice"] = "Choose an active person."
 
     def clean(self):
         cleaned = super().clean()
@@ -91,5 +107,6 @@ class ExemptionViewSet(ModelViewSet):
     list_filter = ["module"]
     search_fields = ["user__last_name", "user__warrant_number"]
     edit_handler = ObjectList(
-        [FieldPanel("user"), FieldPanel("module"), FieldPanel("reason")], base_form_class=ExemptionForm
+        [FieldPanel("user", widget=PersonChooserWidget()), FieldPanel("module"), FieldPanel("reason")],
+        base_form_class=ExemptionForm,
     )

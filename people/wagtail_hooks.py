@@ -4,7 +4,7 @@ from wagtail import hooks
 
 from core.reports import AdminViewSet
 
-from . import admin_views
+from . import admin_views, choosers
 
 people_import = AdminViewSet(
     "import-people",
@@ -21,3 +21,8 @@ people_import = AdminViewSet(
 @hooks.register("register_admin_viewset")
 def register_people_import():
     return people_import
+
+
+@hooks.register("register_admin_viewset")
+def register_choosers():
+    return [choosers.person_chooser, choosers.org_unit_chooser]
