@@ -11,6 +11,7 @@ app_name = "records"
 urlpatterns = [
     path("people/<id:person_id>/transcript/", views.transcript, name="transcript"),
     path("team/", views.team, name="team"),
+    path("team/reminders/", views.team_reminders, name="team_reminders"),
     path("my-data/", views.my_data, name="my_data"),
     path("my-data/download/", views.download_my_data, name="my_data_download"),
 ]
