@@ -73,6 +73,9 @@ class PolicyDocumentForm(WagtailAdminModelForm):
         from ..publishing import statement_names_another_version
 
         cleaned = super().clean()
+        review = cleaned.get("next_review_date")
+        if review and review != self.instance.next_review_date and review < timezone.localdate():
+            self.add_error("next_review_date", "The next review cannot be in the past: choose today or a later day.")
         latest = self.latest
         body, statement = cleaned.get("body", ""), cleaned.get("statement", "")
         unchanged = latest is not None and latest.body_sha256 == body_hash(body) and latest.statement == statement
