@@ -14,13 +14,12 @@ import datetime
 import django_filters
 from django.utils import timezone
 from django.utils.functional import cached_property
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import BaseColumn, Column, DateColumn
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.admin.widgets.button import HeaderButton
 
 from core import export
-from core.reports import AdminReport
+from core.reports import AdminFilterSet, AdminReport
 
 from .audit import details_as_json, readable_details
 from .models import AuditEvent
@@ -43,7 +42,7 @@ JSON_FIELDS = [
 ]
 
 
-class AuditEventFilterSet(WagtailFilterSet):
+class AuditEventFilterSet(AdminFilterSet):
     action = django_filters.MultipleChoiceFilter(choices=AuditEvent.Action.choices, label="What happened")
     actor_label = django_filters.CharFilter(lookup_expr="iexact", label="Who (username, or the name typed)")
     object_type = django_filters.CharFilter(lookup_expr="iexact", label="Object type (e.g. learning.assignment)")

@@ -35,10 +35,12 @@ from collections.abc import Iterable, Iterator
 from functools import partial
 from typing import Any
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.urls import URLPattern, path, reverse
 from django.utils.functional import cached_property
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.viewsets.base import ViewSet
@@ -47,6 +49,27 @@ from wagtail.admin.widgets.button import HeaderButton
 from . import export
 
 EXPORT_CHUNK = 2000  # rows read from the database at a time by an export
+#: Wagtail's class for "as wide as the space it is in" (width: 100%).
+FULL_WIDTH = "w-w-full"
+
+
+class AdminFilterSet(WagtailFilterSet):
+    """A report's filters, each drop-down as wide as Wagtail's filter panel and no wider.
+
+    The panel is 300 px wide; a drop-down is as wide as its longest choice (an org unit
+    indented four levels down, a module's full title: 438 px), so it and its help text ran
+    past the panel's edge and were cut off. At 100% width it fits, and still lists each choice
+    in full when opened."""
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            for field in form.fields.values():
+                if isinstance(field.widget, forms.Select):
+                    classes = field.widget.attrs.get("class", "")
+                    field.widget.attrs["class"] = f"{classes} {FULL_WIDTH}".strip()
+        return self._form
 
 
 def may(user, permission: str) -> bool:

@@ -14,7 +14,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.widgets import AdminDateInput
 from wagtail.admin.widgets.button import HeaderButton
@@ -23,7 +22,7 @@ from certificates.archive import StateCache, stream_zip
 from certificates.models import Certificate
 from certificates.services import AlreadyRevoked, revoke
 from core import export
-from core.reports import AdminReport
+from core.reports import AdminFilterSet, AdminReport
 from learning.models import ModulePage, current_enrolment
 from learning.services import RETAKE_WITHIN
 from people.filters import OrgUnitFilter
@@ -33,7 +32,7 @@ VIEW = "certificates.view_certificate"
 REVOKE = "certificates.revoke_certificate"
 
 
-class CertificateFilterSet(WagtailFilterSet):
+class CertificateFilterSet(AdminFilterSet):
     org_unit = OrgUnitFilter(
         label="Org unit",
         queryset=lambda request: OrgUnit.objects.order_by("path"),

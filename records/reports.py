@@ -22,12 +22,11 @@ from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Query
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.paginator import WagtailPaginator
 from wagtail.admin.widgets import AdminDateInput
 
 from core.numbers import percent
-from core.reports import AdminReport
+from core.reports import AdminFilterSet, AdminReport
 from learning.models import Enrolment, ModulePage
 from people.filters import OrgUnitFilter
 from people.models import OrgUnit, User
@@ -221,7 +220,7 @@ def _ranks() -> list[tuple[str, str]]:
     return [(rank, rank) for rank in ranks]
 
 
-class EnrolmentFilterSet(WagtailFilterSet):
+class EnrolmentFilterSet(AdminFilterSet):
     module = django_filters.ModelChoiceFilter(
         label="Module", queryset=lambda request: ModulePage.objects.order_by("title"), field_name="module"
     )
