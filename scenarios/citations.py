@@ -28,6 +28,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, get_connection
+from django.template.defaultfilters import pluralize
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -67,6 +73,7 @@ class StaleCitation:
 
     module_id: int
     module_title: str
+    policy_document_id: int
     scenario_id: int
     scenario_title: str
     step_number: int
@@ -186,6 +193,7 @@ def stale_citations(within: Page | None = None) -> list[StaleCitation]:
                     StaleCitation(
                         module_id=module.pk,
                         module_title=module.title,
+                        policy_document_id=module.policy_document_id,
                         scenario_id=scenario.pk,
                         scenario_title=scenario.title,
                         step_number=step_number,
@@ -238,3 +246,39 @@ class CitationsToCheckView(AdminReport):
 
     def export_queryset(self) -> list[StaleCitation]:
         return self.get_queryset()
+
+
+EMAIL_LIMIT = 50  # citations listed in the email; the report has them all
+
+
+def tell_trainers(version_id: int) -> int:
+    """Email every active holder of ``scenarios.view_analytics`` (not superusers) the citations
+    in the scenarios of the modules using the policy of version ``version_id`` that name a
+    version no longer in force. Sends nothing when there are none. Returns how many people
+    were emailed (one message each, so no one sees the others' addresses)."""
+    from certificates.models import PolicyVersion  # see the module docstring
+
+    version = PolicyVersion.objects.select_related("document").filter(pk=version_id).first()
+    if version is None:
+        return 0
+    found = [row for row in stale_citations() if row.policy_document_id == version.document_id]
+    if not found:
+        return 0
+    # Held through a group or directly (the model backend): other backends grant nothing here.
+    trainers = get_user_model().objects.with_perm(
+        PERMISSION, include_superusers=False, backend="django.contrib.auth.backends.ModelBackend"
+    )
+    trainers = trainers.filter(is_active=True)
+    addresses = sorted({trainer.email for trainer in trainers if trainer.email})
+    context = {
+        "version": version,
+        "citations": found[:EMAIL_LIMIT],
+        "more": max(len(found) - EMAIL_LIMIT, 0),
+        "total": len(found),
+        "report_url": settings.SITE_URL + reverse(CitationsToCheckView.index_url_name),
+    }
+    subject = f"{len(found)} scenario citation{pluralize(len(found))} to check: {version} is in force"
+    text = render_to_string("scenarios/admin/citations_email.txt", context)
+    connection = get_connection()
+    messages = [EmailMessage(subject, text, None, [address], connection=connection) for address in addresses]
+    return connection.send_messages(messages) or 0

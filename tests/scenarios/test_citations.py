@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from certificates.factories import PolicyVersionFactory
+from certificates.models import PolicyVersion, policy_version_published
 from scenarios.citations import cited_version, same_label, stale_citations
 from scenarios.factories import ScenarioPageFactory
 from scenarios.models import ScenarioPage
@@ -184,3 +185,43 @@ def test_no_notice_while_every_citation_is_in_force(client, demo):
     scenario = ScenarioPage.objects.get(slug="the-bridge")
     html = client.get(f"/admin/pages/{scenario.pk}/edit/").content.decode()
     assert "no longer in force" not in html
+
+
+# The email to trainers -------------------------------------------------------------------------
+
+
+def publish(version, capture):
+    with capture(execute=True):
+        policy_version_published.send(sender=PolicyVersion, version=version)
+
+
+def test_trainers_are_emailed_the_citations_a_version_in_force_leaves_out_of_date(
+    demo, version_3, mailoutbox, django_capture_on_commit_callbacks
+):
+    publish(version_3, django_capture_on_commit_callbacks)
+    to = sorted(address for message in mailoutbox for address in message.to)
+    assert demo["trainer"].email in to
+    assert demo["officer"].email not in to and demo["hr"].email not in to
+    message = next(message for message in mailoutbox if message.to == [demo["trainer"].email])
+    total = len(stale_citations(within=demo["module"]))
+    assert message.subject.startswith(f"{total} scenario citations to check:")
+    assert "The bridge" in message.body and "v2.0, clause 6" in message.body
+    assert "/admin/reports/scenario-citations/" in message.body
+
+
+def test_no_email_for_a_version_that_takes_effect_later(demo, mailoutbox, django_capture_on_commit_callbacks):
+    later = PolicyVersionFactory(
+        document=demo["module"].policy_document,
+        version_label="3.0",
+        effective_date=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    publish(later, django_capture_on_commit_callbacks)
+    assert mailoutbox == []
+
+
+def test_no_email_when_nothing_is_out_of_date(demo, mailoutbox, django_capture_on_commit_callbacks):
+    minor = PolicyVersionFactory(
+        document=demo["module"].policy_document, version_label="2.1", effective_date=TODAY, material=False
+    )
+    publish(minor, django_capture_on_commit_callbacks)
+    assert mailoutbox == []
