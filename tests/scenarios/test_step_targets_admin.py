@@ -4,12 +4,13 @@ text box into a list), and the typed name still works, and is still checked, wit
 import pytest
 from django.contrib.staticfiles import finders
 
+from certificates.factories import PolicyVersionFactory
 from scenarios.models import ScenarioPage
 
 # The browser fixtures of tests/browser, brought in by name (pytest finds fixtures imported into
 # a test module): one headless Chromium, a fresh context per test.
 from tests.browser.conftest import browser, chromium_path, page  # noqa: F401
-from tests.browser.test_officer_path import no_axe, sign_in
+from tests.browser.test_officer_path import assert_accessible, no_axe, sign_in
 from tests.helpers import sign_in_with_mfa
 
 
@@ -89,3 +90,23 @@ def test_in_the_editor_a_choice_leads_to_a_step_chosen_from_a_list(transactional
     new_choice = page.locator(LIST).last
     expect(new_choice).to_have_value("")
     assert "Step 2: inspector" in options_of(new_choice)
+
+
+@pytest.mark.browser
+def test_the_map_and_the_citations_report_are_accessible(transactional_db, demo, live_server, page):  # noqa: F811
+    from playwright.sync_api import expect
+
+    PolicyVersionFactory(document=demo["module"].policy_document, version_label="3.0")  # 2.0 cited, 3.0 in force
+    scenario = ScenarioPage.objects.get(slug="the-bridge")
+    page.goto(f"{live_server.url}/admin/login/")
+    page.wait_for_url(f"{live_server.url}/accounts/login/")
+    sign_in(page, live_server.url, check_page=no_axe, username="trainer")
+
+    page.goto(f"{live_server.url}/admin/scenarios/{scenario.pk}/map/")
+    expect(page.get_by_role("row", name="Step 1")).to_contain_text("Step 2 (“the-inspector”): from choice 1")
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/admin/reports/scenario-citations/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Citations to check")
+    expect(page.get_by_text("v2.0 is no longer in force").first).to_be_visible()
+    assert_accessible(page)
