@@ -89,6 +89,7 @@ def test_an_officer_cannot_open_the_list(client, demo):
 
 
 def test_unpublish_is_not_offered(client, demo, policy):
+    assert policy.live  # so Wagtail would offer it
     sign_in_with_mfa(client, demo["policyowner"])
     page = client.get(EDIT.format(policy.pk)).content.decode()
     assert "action-publish" in page
