@@ -220,7 +220,11 @@ class OptionListBlock(blocks.ListBlock):
             if minimum is None or len(self.normalize(value)) >= minimum:
                 raise
             noun = f"{self.child_block.meta.label or 'option'}s".lower()
-            message = f"Give at least {minimum} {noun}: the officer needs a real choice between them."
+            # Wagtail's words first (the content loader's messages quote them), then what to do.
+            message = (
+                f"The minimum number of items is {minimum}: "
+                f"give at least {minimum} {noun}, so the officer has a real choice."
+            )
             others = [item for item in error.non_block_errors.as_data() if "minimum number" not in str(item.message)]
             raise ListBlockValidationError(
                 block_errors=error.block_errors, non_block_errors=ErrorList([message, *others])
