@@ -42,6 +42,10 @@ class Reattestation:
     module_ids: list[int] = field(default_factory=list)
 
     @property
+    def days_to_attest(self) -> int:
+        return (self.due_date - self.opens_on).days
+
+    @property
     def people_text(self) -> str:
         """ "4,812 people", "1 person"."""
         return f"{self.people:,} {'person' if self.people == 1 else 'people'}"
@@ -99,12 +103,23 @@ class Consequences:
     version: PolicyVersion | None  # None: publishing stores no new version
     first: bool = False
     reattestation: Reattestation | None = None
+    # With no new text drafted yet: whom new text would ask if published today as a material change.
+    if_material: Reattestation | None = None
 
 
 def consequences_of_draft(document: PolicyDocument) -> Consequences:
+    """What publishing ``document``'s draft (as last saved) would store and whom it would ask."""
     version = drafted_version(document)
     if version is None:
-        return Consequences(version=None)
+        if document.pk is None or document.latest_version() is None:
+            return Consequences(version=None)
+        material_today = PolicyVersion(
+            document=document,
+            material=True,
+            effective_date=timezone.localdate(),
+            reattest_within_days=document.reattest_within_days,
+        )
+        return Consequences(version=None, if_material=reattestation_for(material_today))
     first = is_first_version(version)
     asked = reattestation_for(version) if version.material and not first else None
     return Consequences(version=version, first=first, reattestation=asked)

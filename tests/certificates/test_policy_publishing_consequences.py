@@ -179,10 +179,13 @@ def test_a_version_taking_effect_later_says_when_and_opens_no_cycle_yet(client, 
     assert not ReattestationCycle.objects.filter(policy_version__version_label="3.0").exists()
 
 
-def test_unchanged_text_says_no_version_is_stored(client, demo, policy, completed):
+def test_unchanged_text_says_no_version_is_stored_and_whom_new_material_text_would_ask(client, demo, policy, completed):
     sign_in_with_mfa(client, demo["policyowner"])
     shown = panel(client.get(EDIT.format(policy.pk)).content.decode())
     assert "no new version is stored and nobody is asked to attest again" in shown
+    due = timezone.localdate() + datetime.timedelta(days=policy.reattest_within_days)
+    assert f"as a material change would ask 5 people to attest again, by {due:%-d %B %Y}" in shown
+    assert '<th scope="row">Frontline Policing</th><td>3</td>' in shown
     response = publish(client, policy)  # an empty label: the text is unchanged, so it stays 2.0
     assert response.status_code == 302
     assert "no new version was stored" in message_texts(response)[0]
