@@ -99,7 +99,7 @@ def test_the_unit_chart_stays_bounded_and_the_table_lists_every_unit(reporting, 
     assert chart.bars[0].label == "Big force" and chart.bars[0].indent == 0
     assert "(the 24 with most people assigned, of 40)" in chart.caption
     page = response.content.decode()
-    svg = page.split('<figure class="attest-chart"', 1)[1].split("</svg>", 1)[0]
+    svg = page.split('<figure class="attest-chart nice-padding"', 1)[1].split("</svg>", 1)[0]
     assert svg.count('stroke="#b1b4b6"') == CHART_BARS  # one outline per bar
     assert f'viewBox="0 0 650 {CHART_BARS * 22}"' in page
     table = page.split('<table class="listing">', 1)[1]

@@ -92,7 +92,7 @@ def reporting(client, demo):
 
 def test_the_unit_report_page_shows_the_counts_and_a_chart_with_the_table_as_its_text(reporting, force):
     page = reporting.get(UNIT_REPORT, {"org_unit": force["force"].pk}).content.decode()
-    assert '<figure class="attest-chart" aria-labelledby="completion-chart-caption">' in page
+    assert '<figure class="attest-chart nice-padding" aria-labelledby="completion-chart-caption">' in page
     assert '<svg aria-hidden="true"' in page and "The table below gives the same figures" in page
     north = page.split(f'?org_unit={force["north"].pk}">North</a>')[1].split("</tr>")[0]
     assert [cell.split("</td>")[0].strip() for cell in north.split("<td>")[1:]] == ["5", "1", "2", "1", "1", "1", "25%"]
