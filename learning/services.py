@@ -405,7 +405,9 @@ def reattestation_asked_of(sender, version: PolicyVersion, **kwargs) -> Reattest
     if not by_top:
         return Reattestation(people=0, due_date=due, opens_on=opens_on, opened=cycle is not None)
     names = dict(OrgUnit.objects.filter(path__in=[path for path, _ in by_top if path]).values_list("path", "name"))
-    by_unit = sorted(((names.get(path, "No org unit"), people) for path, people in by_top), key=lambda row: -row[1])
+    by_unit = sorted(
+        ((names.get(path, "No org unit"), people) for path, people in by_top), key=lambda row: (-row[1], row[0])
+    )
     return Reattestation(
         people=enrolments.values("user_id").distinct().count(),
         due_date=due,
