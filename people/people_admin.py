@@ -97,6 +97,14 @@ class PeopleListing(AdminReport):
     def get_queryset(self):
         return User.objects.select_related("org_unit").order_by("last_name", "first_name", "pk")
 
+    @property
+    def is_export(self) -> bool:
+        return False  # a page to look people up, not a download: the people report exports
+
+    @is_export.setter
+    def is_export(self, value) -> None:
+        pass
+
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
         return search_people(queryset, self.search_query) if self.is_searching else queryset

@@ -200,3 +200,19 @@ def test_someone_not_there_is_a_404(client, demo):
     sign_in_with_mfa(client, demo["hr"])
     assert client.get("/admin/people/999999/").status_code == 404
     assert client.post("/admin/people/999999/edit/", {}).status_code == 404
+
+
+def test_hr_finds_people_and_org_units_in_the_menu_and_others_do_not(client, demo):
+    sign_in_with_mfa(client, demo["hr"])
+    menu = client.get("/admin/").content.decode()
+    assert '"/admin/people/"' in menu and '"/admin/org-units/"' in menu
+    sign_in_with_mfa(client, demo["reporting"])
+    menu = client.get("/admin/").content.decode()
+    assert '"/admin/people/"' not in menu and '"/admin/org-units/"' not in menu
+
+
+def test_the_listing_offers_no_download(client, demo):
+    sign_in_with_mfa(client, demo["hr"])
+    response = client.get(PEOPLE, {"export": "csv"})
+    assert response["Content-Type"].startswith("text/html")
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).exists()
