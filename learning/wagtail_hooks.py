@@ -1,4 +1,6 @@
-"""Keep the training record whole: pages with attempts or enrolments are unpublished, not deleted."""
+"""Keep the training record whole: pages with attempts or enrolments are unpublished, not deleted.
+Register the assignment and exemption admin, and give a person's page in the people admin their
+training record (enrolments, attempts, attestations, certificates)."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
@@ -7,6 +9,9 @@ from django.utils import timezone
 from wagtail import hooks
 from wagtail.models import Page
 
+from certificates.archive import StateCache
+from certificates.models import Attestation, Certificate
+from people.people_admin import RecordSection
 from scenarios.models import Attempt, PinnedScenario
 
 from . import assignment_admin
@@ -69,10 +74,6 @@ def training_record(person) -> list:
     """A person's whole training record for their page in the people admin (people/people_admin.py):
     enrolments, attempts, attestations and certificates, a fixed number of queries (plus one per
     policy for certificate states)."""
-    from certificates.archive import StateCache
-    from certificates.models import Attestation, Certificate
-    from people.people_admin import RecordSection
-    from scenarios.models import Attempt
 
     def when(moment) -> str:
         return timezone.localtime(moment).strftime("%d %b %Y %H:%M") if moment else "Not yet"
