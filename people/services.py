@@ -65,7 +65,7 @@ def change_person(
     ``Refused`` for a line manager who is the person themself or who would make a loop of line
     managers, and for a closed org unit other than the one they are in already.
     """
-    person = User.objects.select_for_update().select_related("org_unit", "line_manager").get(pk=person.pk)
+    person = User.objects.select_for_update(of=("self",)).select_related("org_unit", "line_manager").get(pk=person.pk)
     if line_manager is not None and line_manager.pk == person.pk:
         raise Refused("A person cannot be their own line manager.")
     loop = management_loop(person, line_manager)
