@@ -27,12 +27,13 @@ from wagtail.admin.ui.tables import Column, TitleColumn
 
 from core.reports import AdminReport
 
-from . import services
+from . import admin_views, services
 from .choosers import OrgUnitChooserWidget, PersonChooserWidget, search_people
 from .filters import OrgUnitFilter
 from .models import OrgUnit, User
 
-PERMISSION = "people.add_peopleimport"
+# Whoever may change people through the HR import may change them here.
+PERMISSION = admin_views.PERMISSION
 RECORD_SECTIONS_HOOK = "person_record_sections"
 
 
