@@ -156,6 +156,28 @@ ACCESS: dict[str, Rule] = {
     "admin/certificates/zip/": ours(HR),
     "admin/certificates/<str:serial>/revoke/": ours(HR),
     "admin/people/import/": ours(HR),
+    # People and org units (HR and administrators); the person chooser is the staff directory.
+    "admin/people/": ours(HR),
+    "admin/people/results/": ours(HR),
+    "admin/people/<int:pk>/": ours(HR),
+    "admin/people/<int:pk>/edit/": ours(HR),
+    "admin/people/choose/": ours(HR),
+    "admin/people/choose/results/": ours(HR),
+    "admin/people/choose/chosen/<str:pk>/": ours(HR),
+    "admin/people/choose/chosen-multiple/": ours(HR),
+    "admin/org-units/": ours(HR),
+    "admin/org-units/add/": ours(HR),
+    "admin/org-units/<int:pk>/rename/": ours(HR),
+    "admin/org-units/<int:pk>/move/": ours(HR),
+    "admin/org-units/<int:pk>/close/": ours(HR),
+    # The org unit chooser: unit names and codes, for any admin user, like Wagtail's own choosers.
+    "admin/org-units/choose/": ours(ADMIN_USERS),
+    "admin/org-units/choose/results/": ours(ADMIN_USERS),
+    "admin/org-units/choose/chosen/<str:pk>/": ours(ADMIN_USERS),
+    "admin/org-units/choose/chosen-multiple/": ours(ADMIN_USERS),
+    # Scenario feedback citing a policy version no longer in force, for trainers.
+    "admin/reports/scenario-citations/": ours(ANALYSTS),
+    "admin/reports/scenario-citations/results/": ours(ANALYSTS),
     "admin/people/import/<int:pk>/": ours(HR),
     "admin/people/import/<int:pk>/apply/": ours(HR),
     "admin/reports/completion/by-unit/": ours(REPORT_READERS),
@@ -288,6 +310,7 @@ ACCESS: dict[str, Rule] = {
     "modules/<page_id:page_id>/job-aid/pdf/": ours(SIGNED_IN),
     "people/<id:person_id>/transcript/": ours(SAMS_RECORD),
     "team/": ours({"manager", "admin"}),  # people.view_team, with an org unit
+    "team/reminders/": ours({"manager", "admin"}),  # POST only; people.view_team, with an org unit
     "my-data/": ours(SIGNED_IN),
     "my-data/download/": ours(SIGNED_IN),
     # Wagtail's page serving: training content is for signed-in people.
@@ -496,6 +519,8 @@ def path_values(w) -> dict[str, dict[str, object]]:
         "admin/editing-sessions/": {"app_label": "wagtailcore", "model_name": "page"},
         "admin/certificates/": {"serial": w.certificate.serial},
         "admin/people/import/": {"pk": w.people_import.pk},
+        "admin/people/": {"pk": w.officer.pk},
+        "admin/org-units/": {"pk": OrgUnit.objects.get(code="dps").pk},
         "admin/scenarios/": {"page_id": w.scenario.pk},
         POLICY: {"pk": w.policy.pk},
         CHOOSE_POLICY: {"pk": w.policy.pk},
