@@ -1,17 +1,25 @@
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from certificates.models import PolicyDocument, certificate_revoked, policy_version_published
+from certificates.publishing import reattestation_asked
 from people.signals import people_imported
 from scenarios.models import ScenarioPage
 from scenarios.signals import attempt_finished
 
 from . import models
 from .models import Assignment, Exemption
-from .services import open_reattestation_cycle, record_attempt_result, reopen_after_exemption, reopen_after_revocation
-from .tasks import enrol_assignments
+from .services import (
+    open_reattestation_cycle,
+    reattestation_asked_of,
+    record_attempt_result,
+    reopen_after_exemption,
+    reopen_after_revocation,
+)
+from .tasks import enrol_assignments, tell_trainers_of_citations_to_check
 
 
 @receiver(attempt_finished, dispatch_uid="learning.record_attempt_result")
@@ -23,6 +31,20 @@ def on_attempt_finished(sender, attempt, **kwargs):
 def on_policy_version_published(sender, version, **kwargs):
     # A version taking effect on a later day opens its cycle then, from the daily task.
     open_reattestation_cycle(version)
+
+
+@receiver(policy_version_published, dispatch_uid="learning.tell_trainers_of_citations_to_check")
+def on_policy_version_in_force(sender, version, **kwargs):
+    # Trainers are emailed the citations the version leaves out of date (learning/citations.py),
+    # by the task worker once the publish commits. A version taking effect on a later day leaves
+    # nothing out of date yet: the report and the edit pages' notice list its citations from then.
+    if version.effective_date <= timezone.localdate():
+        transaction.on_commit(lambda: tell_trainers_of_citations_to_check.enqueue(version.pk))
+
+
+@receiver(reattestation_asked, dispatch_uid="learning.reattestation_asked")
+def on_reattestation_asked(sender, version, **kwargs):
+    return reattestation_asked_of(sender, version, **kwargs)
 
 
 @receiver(certificate_revoked, dispatch_uid="learning.reopen_after_revocation")

@@ -13,11 +13,10 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, F
 from django.db.models.functions import Substr
-from django.dispatch import receiver
 from django.utils import timezone
 
 from certificates.models import Attestation, Certificate, PolicyVersion
-from certificates.publishing import Reattestation, reattestation_asked
+from certificates.publishing import Reattestation
 from certificates.services import AlreadyAttested, Context, attest, issue_certificate
 from core.dates import add_months
 from people.models import OrgUnit
@@ -373,7 +372,6 @@ def reattestation_audience(version: PolicyVersion):
     return completed
 
 
-@receiver(reattestation_asked, dispatch_uid="learning.reattestation_asked")
 def reattestation_asked_of(sender, version: PolicyVersion, **kwargs) -> Reattestation | None:
     """Answers ``certificates.publishing.reattestation_asked``: how many people ``version``
     asks to attest again (once its cycle has opened, the people the cycle enrolled; before, the

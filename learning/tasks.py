@@ -1,7 +1,9 @@
-"""Background work for modules and enrolments, run by the configured django-tasks backend."""
+"""Background work for modules, enrolments and the citations to check, run by the configured
+django-tasks backend."""
 
 from django_tasks import task
 
+from .citations import tell_trainers
 from .reminders import send_reminders
 from .services import enrol_everyone, open_due_reattestation_cycles
 
@@ -25,3 +27,10 @@ def send_due_reminders() -> dict[str, int]:
     """Send today's reminders and escalations (daily, from cron: ``manage.py send_reminders``)."""
     sent = send_reminders()
     return {"reminders": sent.reminders, "escalations": sent.escalations}
+
+
+@task()
+def tell_trainers_of_citations_to_check(version_id: int) -> int:
+    """Email the trainers the citations a newly published policy version left out of date
+    (``learning.citations.tell_trainers``). Returns how many people were emailed."""
+    return tell_trainers(version_id)

@@ -1,20 +1,24 @@
 """Keep the training record whole: pages with attempts or enrolments are unpublished, not deleted.
-Register the assignment and exemption admin, and give a person's page in the people admin their
-training record (enrolments, attempts, attestations, certificates)."""
+Register the assignment and exemption admin, give a person's page in the people admin their
+training record (enrolments, attempts, attestations, certificates), and show trainers the
+citations to check (learning/citations.py): the report and the notice on the edit pages."""
 
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from wagtail import hooks
 from wagtail.models import Page
 
 from certificates.archive import StateCache
 from certificates.models import Attestation, Certificate
+from core.reports import ReportViewSet
 from people.people_admin import RecordSection
-from scenarios.models import Attempt, PinnedScenario
+from scenarios.models import Attempt, PinnedScenario, ScenarioPage
 
 from . import assignment_admin
+from .citations import CitationsToCheckView, stale_citations
 from .models import Enrolment
 
 
@@ -67,6 +71,58 @@ def register_assignment_viewset():
 @hooks.register("register_admin_viewset")
 def register_exemption_viewset():
     return assignment_admin.ExemptionViewSet("exemptions")
+
+
+# The name and URL are the ones the report had under scenarios: links and bookmarks still work.
+citations_to_check = ReportViewSet(
+    "scenario-citations",
+    report=CitationsToCheckView,
+    url_prefix="reports/scenario-citations",
+    menu_label="Citations to check",
+    icon="warning",
+    menu_order=1300,  # after Wagtail's own reports (Page types usage is 1200)
+)
+
+
+@hooks.register("register_admin_viewset")
+def register_citations_to_check():
+    return citations_to_check
+
+
+NOTICE_LIMIT = 5  # citations named in an edit page's notice; the report lists them all
+
+
+@hooks.register("before_edit_page")
+def notice_of_citations_to_check(request, page):
+    """On a scenario's or a module's edit page, tell the trainer which feedback cites a policy
+    version no longer in force. Only on opening the page: after a save, the page it sends the
+    trainer to says it again."""
+    if request.method != "GET" or not CitationsToCheckView.allows(request.user):
+        return
+    if not isinstance(page.specific_deferred, ScenarioPage) and not ScenarioPage.objects.child_of(page).exists():
+        return
+    found = stale_citations(within=page)
+    if not found:
+        return
+    items = format_html_join(
+        "",
+        "<li>{}: step {}, “{}”: {}</li>",
+        ((row.scenario_title, row.step_number, row.option[:80], row.why) for row in found[:NOTICE_LIMIT]),
+    )
+    more = format_html("<li>and {} more.</li>", len(found) - NOTICE_LIMIT) if len(found) > NOTICE_LIMIT else ""
+    messages.warning(
+        request,
+        format_html(
+            "{} in feedback here cite{} a policy version no longer in force. "
+            "Check each clause and cite the version in force: <ul>{}{}</ul> "
+            '<a href="{}">See all citations to check</a>.',
+            f"{len(found)} citation{'s' if len(found) != 1 else ''}",
+            "" if len(found) != 1 else "s",
+            items,
+            more,
+            reverse(CitationsToCheckView.index_url_name),
+        ),
+    )
 
 
 @hooks.register("person_record_sections")

@@ -1,14 +1,16 @@
 """Citations to check: after a policy's new version takes effect, trainers are told which
 scenario feedback still cites a version no longer in force."""
 
+import ast
 import datetime
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
 
 from certificates.factories import PolicyVersionFactory
 from certificates.models import PolicyVersion, policy_version_published
-from scenarios.citations import cited_version, same_label, stale_citations
+from learning.citations import cited_version, same_label, stale_citations
 from scenarios.factories import ScenarioPageFactory
 from scenarios.models import ScenarioPage
 from tests.helpers import sign_in_with_mfa
@@ -225,3 +227,32 @@ def test_no_email_when_nothing_is_out_of_date(demo, mailoutbox, django_capture_o
     )
     publish(minor, django_capture_on_commit_callbacks)
     assert mailoutbox == []
+
+
+# Where the check lives ---------------------------------------------------------------------------
+
+
+def imported_apps(app: str) -> set[str]:
+    """The top-level packages ``app``'s modules import, lazily or not, and name to
+    ``apps.get_model`` (the imports docs/developers.md counts)."""
+    found = set()
+    for path in (Path(__file__).resolve().parents[2] / app).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found.add(node.module.split(".")[0])
+            elif (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "attr", "") == "get_model"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+            ):
+                found.add(str(node.args[0].value).split(".")[0])
+    return found
+
+
+def test_scenarios_and_certificates_do_not_import_each_other():
+    # The check reads both, so it lives in learning, which orchestrates them.
+    assert "certificates" not in imported_apps("scenarios")
+    assert "scenarios" not in imported_apps("certificates")

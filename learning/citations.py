@@ -13,12 +13,14 @@ The scenarios are read as the trainer last saved them (the latest revision): a c
 in a draft awaiting approval is not listed again.
 
 Trainers see the list as a notice on a scenario's and a module's edit page
-(``scenarios/wagtail_hooks.py``) and as the "Citations to check" report
-(``CitationsToCheckView``), with ``scenarios.view_analytics``.
+(``learning/wagtail_hooks.py``) and as the "Citations to check" report
+(``CitationsToCheckView``), with ``scenarios.view_analytics``; and they are emailed it when a
+policy version that leaves citations out of date is published (``tell_trainers``, from the task
+``learning.tasks.tell_trainers_of_citations_to_check``).
 
-Dependencies: this is the one place ``scenarios`` reads ``certificates`` (which versions bind
-today), lazily and read-only; a module is read as the scenario's parent page, by its
-``policy_document_id``, without importing ``learning``.
+It lives in ``learning`` because it reads both ``scenarios`` (the feedback) and
+``certificates`` (which versions bind today), which do not import each other. A module is read
+as the scenario's parent page, by its ``policy_document_id``.
 """
 
 from __future__ import annotations
@@ -37,9 +39,9 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Page
 
+from certificates.models import PolicyVersion, binding_today
 from core.reports import AdminReport
-
-from .models import ScenarioPage
+from scenarios.models import ScenarioPage
 
 PERMISSION = "scenarios.view_analytics"
 
@@ -115,8 +117,6 @@ class _Policy:
 def _policies(document_ids: Iterable[int]) -> dict[int, _Policy]:
     """Each policy's versions binding today and every version it has, in one query plus
     ``binding_today`` (kept by the process for a minute) for each policy."""
-    from certificates.models import PolicyVersion, binding_today  # see the module docstring
-
     ids = sorted(set(document_ids))
     stored: dict[int, list[tuple[str, datetime.date]]] = {document_id: [] for document_id in ids}
     for document_id, label, day in PolicyVersion.objects.filter(document_id__in=ids).values_list(
@@ -214,8 +214,8 @@ class CitationsToCheckView(AdminReport):
     permission = PERMISSION
     page_title = "Citations to check"
     header_icon = "warning"
-    template_name = "scenarios/admin/citations.html"
-    results_template_name = "scenarios/admin/citations_results.html"
+    template_name = "learning/admin/citations.html"
+    results_template_name = "learning/admin/citations_results.html"
     verbose_name = "citation"
     verbose_name_plural = "citations"
     index_url_name = "scenario_citations"
@@ -256,8 +256,6 @@ def tell_trainers(version_id: int) -> int:
     in the scenarios of the modules using the policy of version ``version_id`` that name a
     version no longer in force. Sends nothing when there are none. Returns how many people
     were emailed (one message each, so no one sees the others' addresses)."""
-    from certificates.models import PolicyVersion  # see the module docstring
-
     version = PolicyVersion.objects.select_related("document").filter(pk=version_id).first()
     if version is None:
         return 0
@@ -278,7 +276,7 @@ def tell_trainers(version_id: int) -> int:
         "report_url": settings.SITE_URL + reverse(CitationsToCheckView.index_url_name),
     }
     subject = f"{len(found)} scenario citation{pluralize(len(found))} to check: {version} is in force"
-    text = render_to_string("scenarios/admin/citations_email.txt", context)
+    text = render_to_string("learning/admin/citations_email.txt", context)
     connection = get_connection()
     messages = [EmailMessage(subject, text, None, [address], connection=connection) for address in addresses]
     return connection.send_messages(messages) or 0
