@@ -1,8 +1,9 @@
-"""Presentation helpers for the sign-in security pages (templates/mfa/)."""
+"""Presentation helpers for the sign-in security pages (templates/mfa/) and the admin dashboard."""
 
 from __future__ import annotations
 
 from django import template
+from wagtail.admin.auth import user_has_any_page_permission
 
 from access import mfa
 
@@ -21,3 +22,9 @@ def in_groups_of(text: str, size: int = 4) -> str:
 def requires_mfa(user) -> bool:
     """Whether this person's role makes an authenticator mandatory (access.mfa)."""
     return bool(user and user.is_authenticated and mfa.requires_mfa(user))
+
+
+@register.filter
+def may_search_pages(user) -> bool:
+    """Whether the dashboard offers "Search all pages…" (templates/wagtailadmin/home.html)."""
+    return bool(user and user.is_authenticated and user_has_any_page_permission(user))
