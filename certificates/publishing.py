@@ -7,7 +7,6 @@ is sent with a version (stored, or only drafted) and ``learning`` answers with a
 from __future__ import annotations
 
 import datetime
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
@@ -20,9 +19,6 @@ from .models import PolicyDocument, PolicyVersion
 # Sent with ``version`` (a PolicyVersion, saved or not): a receiver returns a ``Reattestation``
 # saying whom it asks to attest again, or None when it cannot tell.
 reattestation_asked = Signal()
-
-# "version 2.0", "Version 3", "v2.1": how a statement names the version it belongs to.
-VERSION_NAMED = re.compile(r"\b(?:version\s+|v)(\d+(?:\.\d+)*)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -149,22 +145,3 @@ def published_summary(version: PolicyVersion | None, document: PolicyDocument) -
             f"again, by {asked.due_date:%-d %B %Y}."
         )
     return f"{published}; {people} will be asked to attest again by {asked.due_date:%-d %B %Y}."
-
-
-def versions_named(statement: str) -> list[str]:
-    """The version labels a statement names ("I have read version 2.0 ..."), in order."""
-    return [match[1] for match in VERSION_NAMED.finditer(statement)]
-
-
-def _same_label(label: str) -> str:
-    """ "3", "3.0" and "3.0.0" name the same version."""
-    return re.sub(r"(\.0)+$", "", label.strip().lower().removeprefix("v"))
-
-
-def statement_names_another_version(statement: str, label: str) -> list[str]:
-    """The labels the statement names when none of them is ``label``: a statement carried over
-    from the version before. Empty when it names no version, or names this one."""
-    named = versions_named(statement)
-    if not named or not label or _same_label(label) in {_same_label(name) for name in named}:
-        return []
-    return list(dict.fromkeys(named))

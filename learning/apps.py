@@ -6,4 +6,4 @@ class LearningConfig(AppConfig):
     verbose_name = "Learning"
 
     def ready(self) -> None:
-        from . import receivers  # noqa: F401  (connects the attempt signals)
+        from . import receivers  # noqa: F401  (connects what learning hears from scenarios, certificates and people)

@@ -32,6 +32,28 @@ def body_hash(body: str) -> str:
 # Sent once for each policy version a publish stores, with ``version``.
 policy_version_published = Signal()
 
+# "version 2.0", "Version 3", "v2.1": how a statement names the version it belongs to.
+VERSION_NAMED = re.compile(r"\b(?:version\s+|v)(\d+(?:\.\d+)*)\b", re.IGNORECASE)
+
+
+def versions_named(statement: str) -> list[str]:
+    """The version labels a statement names ("I have read version 2.0 ..."), in order."""
+    return [match[1] for match in VERSION_NAMED.finditer(statement)]
+
+
+def _same_label(label: str) -> str:
+    """ "3", "3.0" and "3.0.0" name the same version."""
+    return re.sub(r"(\.0)+$", "", label.strip().lower().removeprefix("v"))
+
+
+def statement_names_another_version(statement: str, label: str) -> list[str]:
+    """The labels the statement names when none of them is ``label``: a statement carried over
+    from the version before. Empty when it names no version, or names this one."""
+    named = versions_named(statement)
+    if not named or not label or _same_label(label) in {_same_label(name) for name in named}:
+        return []
+    return list(dict.fromkeys(named))
+
 
 class ReattestationPanel(HelpPanel):
     """What publishing the draft would do: the version it stores, and for a material change how
@@ -43,10 +65,10 @@ class ReattestationPanel(HelpPanel):
 
     class BoundPanel(HelpPanel.BoundPanel):
         def get_context_data(self, parent_context=None):
-            from ..publishing import consequences_of_draft
-
+            # The consequences are worked out by the template ({% draft_consequences %}), as
+            # ``certificates.publishing`` reads these models.
             context = super().get_context_data(parent_context)
-            context["consequences"] = consequences_of_draft(self.instance) if self.instance.pk else None
+            context["policy"] = self.instance
             context["today"] = timezone.localdate()
             return context
 
@@ -70,8 +92,6 @@ class PolicyDocumentForm(WagtailAdminModelForm):
                 )
 
     def clean(self):
-        from ..publishing import statement_names_another_version
-
         cleaned = super().clean()
         review = cleaned.get("next_review_date")
         if review and review != self.instance.next_review_date and review < timezone.localdate():

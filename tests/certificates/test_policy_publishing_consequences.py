@@ -11,7 +11,8 @@ from django.contrib.messages import get_messages
 from django.utils import timezone
 
 from certificates.models import PolicyVersion
-from certificates.publishing import reattestation_for, statement_names_another_version
+from certificates.models.policies import statement_names_another_version
+from certificates.publishing import reattestation_for
 from learning.factories import EnrolmentFactory
 from learning.models import Enrolment, Exemption, ReattestationCycle
 from learning.services import reattestation_audience
