@@ -6,13 +6,12 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import browser, chromium_path, page  # noqa: F401 (fixtures)
 from tests.browser.test_officer_path import assert_accessible, no_axe, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def test_hr_chooses_units_and_a_person_in_the_browser(transactional_db, demo, live_server, page):  # noqa: F811
+def test_hr_chooses_units_and_a_person_in_the_browser(transactional_db, demo, live_server, page):
     sign_in(page, live_server.url, check_page=no_axe, username="hr")
 
     page.goto(f"{live_server.url}/admin/assignments/new/")
@@ -38,7 +37,7 @@ def test_hr_chooses_units_and_a_person_in_the_browser(transactional_db, demo, li
     expect(page.get_by_text("Priya Shah (MP100002)")).to_be_visible()
 
 
-def test_hr_moves_a_person_and_adds_a_unit_in_the_browser(transactional_db, demo, live_server, page):  # noqa: F811
+def test_hr_moves_a_person_and_adds_a_unit_in_the_browser(transactional_db, demo, live_server, page):
     sign_in(page, live_server.url, check_page=no_axe, username="hr")
     officer = demo["officer"]
 
