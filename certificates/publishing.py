@@ -74,15 +74,7 @@ def drafted_version(document: PolicyDocument) -> PolicyVersion | None:
     statement are those of the version stored last, so publishing would store nothing."""
     if not document.pk or not document.text_changed():
         return None
-    return PolicyVersion(
-        document=document,
-        version_label=document.version_label,
-        effective_date=document.effective_date or timezone.localdate(),
-        material=document.material,
-        reattest_within_days=document.reattest_within_days,
-        body=document.body,
-        statement=document.statement,
-    )
+    return document.next_version()
 
 
 def is_first_version(version: PolicyVersion) -> bool:

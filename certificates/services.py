@@ -375,16 +375,8 @@ def store_published_version(document: PolicyDocument, revision=None) -> PolicyVe
     errors = document.new_version_errors()
     if errors:
         raise VersionConflict(errors)
-    version = PolicyVersion.objects.create(
-        document=document,
-        version_label=document.version_label,
-        effective_date=document.effective_date or timezone.localdate(),
-        material=document.material,
-        reattest_within_days=document.reattest_within_days,
-        body=document.body,
-        statement=document.statement,
-        revision=revision,
-    )
+    version = document.next_version(revision)
+    version.save()
     policy_version_published.send(sender=PolicyVersion, version=version)
     return version
 

@@ -231,6 +231,20 @@ class PolicyDocument(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixi
         """The version stored last, whether or not it has taken effect."""
         return self.versions.order_by("-pk").first() if self.pk else None
 
+    def next_version(self, revision=None) -> PolicyVersion:
+        """The version publishing the draft as it stands stores, unsaved (``revision``: the
+        published revision it comes from)."""
+        return PolicyVersion(
+            document=self,
+            version_label=self.version_label,
+            effective_date=self.effective_date or timezone.localdate(),
+            material=self.material,
+            reattest_within_days=self.reattest_within_days,
+            body=self.body,
+            statement=self.statement,
+            revision=revision,
+        )
+
     def text_changed(self) -> bool:
         """Whether the drafted text or statement differs from the version stored last."""
         latest = self.latest_version()
