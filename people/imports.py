@@ -177,7 +177,9 @@ def _plan(raw_rows: list[dict[str, str]]) -> Report:
     usernames = set(User.objects.values_list("username", flat=True))
     units = unit_paths()
     unit_by_code = {path.rsplit("/", 1)[-1]: path for path in units}
-    path_of = {pk: path for path, pk in unit_paths(closed=True).items()}
+    every_unit = unit_paths(closed=True)
+    path_of = {pk: path for path, pk in every_unit.items()}
+    closed = every_unit.keys() - units.keys()
 
     report = Report()
     seen: dict[str, int] = {}
@@ -188,7 +190,7 @@ def _plan(raw_rows: list[dict[str, str]]) -> Report:
         if raw["#width"] != len(COLUMNS):
             row.errors.append(f"has {raw['#width']} values; every row needs {len(COLUMNS)}, one per column")
             continue
-        _check_values(row, raw, units, unit_by_code)
+        _check_values(row, raw, units, unit_by_code, closed)
         number = row.warrant_number
         if number in seen:
             row.errors.append(f"warrant or staff number {number} is also on line {seen[number]}")
@@ -227,7 +229,9 @@ def _plan(raw_rows: list[dict[str, str]]) -> Report:
     return report
 
 
-def _check_values(row: Row, raw: dict[str, str], units: dict[str, int], unit_by_code: dict[str, str]) -> None:
+def _check_values(
+    row: Row, raw: dict[str, str], units: dict[str, int], unit_by_code: dict[str, str], closed: set[str]
+) -> None:
     """Check one row's values and keep them, cleaned, in ``row.values``."""
     number = row.warrant_number
     if not number:
@@ -259,12 +263,12 @@ def _check_values(row: Row, raw: dict[str, str], units: dict[str, int], unit_by_
     if unit_id is None:
         if not path:
             row.errors.append("org unit path is missing")
+        elif path in closed:
+            row.errors.append(f"org unit {path} is closed: give the person an open unit")
         elif path.rsplit("/", 1)[-1] in unit_by_code:
             row.errors.append(f"org unit {path} is not known; did you mean {unit_by_code[path.rsplit('/', 1)[-1]]}?")
         else:
-            row.errors.append(
-                f"org unit {path} is not known: add it under Org units in the Attest admin first (or reopen it)"
-            )
+            row.errors.append(f"org unit {path} is not known: add it under Org units in the Attest admin first")
     row.manager_number = raw["line_manager_number"].upper()
     row.values = {
         "first_name": raw["first_name"],

@@ -128,7 +128,7 @@ def test_a_closed_unit_leaves_the_choosers_and_the_import_but_keeps_its_leavers(
     assert User.objects.get(pk=leaver.pk).org_unit == empty
     assert "Mounted Branch" not in hr.get("/admin/org-units/choose/results/", {"q": "mounted"}).content.decode()
     report = people_import.check(csv(person("MP700001", unit="met/frontline/mounted")))
-    assert "org unit met/frontline/mounted is not known" in report.rows[0].errors[0]
+    assert report.rows[0].errors[0] == "org unit met/frontline/mounted is closed: give the person an open unit"
     assert "Mounted Branch closed" in hr.get(TREE).content.decode()  # the message, once
     assert "Mounted Branch" not in hr.get(TREE).content.decode()
     assert "Mounted Branch" in hr.get(TREE, {"closed": "shown"}).content.decode()
