@@ -8,6 +8,7 @@ from core.reports import ReportShortcut, ReportViewSet
 from . import certificate_admin
 from .certificate_admin import CertificateReportView
 from .reports import CompletionByModule, CompletionByRank, CompletionByUnit, PeopleReport
+from .trend_reports import CompletionAsAtByModule, CompletionAsAtByUnit, CompletionTrend
 
 COMPLETION = "reports/completion"
 
@@ -59,6 +60,34 @@ viewsets = [
         menu_label="Certificates",
         icon="doc-full",
         menu_order=310,
+    ),
+]
+
+# Completion over time (``records/trend_reports.py``): after today's reports, before Workflows.
+viewsets += [
+    ReportViewSet(
+        "completion-as-at-by-unit",
+        report=CompletionAsAtByUnit,
+        url_prefix=f"{COMPLETION}/as-at/by-unit",
+        menu_label="Completion by org unit, as at",
+        icon="history",
+        menu_order=799,
+    ),
+    ReportViewSet(
+        "completion-as-at-by-module",
+        report=CompletionAsAtByModule,
+        url_prefix=f"{COMPLETION}/as-at/by-module",
+        menu_label="Completion by module, as at",
+        icon="history",
+        menu_order=799,
+    ),
+    ReportViewSet(
+        "completion-trend",
+        report=CompletionTrend,
+        url_prefix=f"{COMPLETION}/trend",
+        menu_label="Completion week by week",
+        icon="history",
+        menu_order=799,
     ),
 ]
 
