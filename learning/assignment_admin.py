@@ -8,15 +8,17 @@ search as you type, rather than a drop-down of every person or a checkbox per un
 from __future__ import annotations
 
 from django import forms
+from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from people.choosers import OrgUnitsField, PersonChooserWidget
 from people.models import User
 
 from .models import Assignment, Exemption, lines
-from .services import exempt
+from .services import change_exemption, exempt
 
 
 class AssignmentForm(WagtailAdminModelForm):
@@ -76,7 +78,7 @@ class AssignmentViewSet(ModelViewSet):
 class ExemptionForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk:  # who and what an exemption is for are fixed; its reason may be reworded
+        if self.instance.pk:  # who and what an exemption is for are fixed; its reason and end may change
             for name in ("user", "module"):
                 self.fields[name].disabled = True
         else:  # a leaver is not asked to do anything, so is not exempted either
@@ -87,26 +89,60 @@ class ExemptionForm(WagtailAdminModelForm):
         cleaned = super().clean()
         if not " ".join(cleaned.get("reason", "").split()):
             self.add_error("reason", "Give the reason for the exemption.")
+        until = cleaned.get("exempt_until")
+        changed = self.instance.pk is None or until != self.instance.exempt_until
+        if until is not None and changed and until < timezone.localdate():
+            self.add_error(
+                "exempt_until",
+                "The end date has passed: choose today or a later day, or leave it blank for no end date.",
+            )
+        if self.instance.pk is None and cleaned.get("user") and cleaned.get("module"):
+            existing = Exemption.objects.filter(user=cleaned["user"], module=cleaned["module"]).first()
+            if existing is not None:
+                self.add_error("user", self._already(existing))
         return cleaned
 
+    @staticmethod
+    def _already(existing: Exemption) -> str:
+        if existing.is_in_force:
+            return f"{existing.user} is already exempt from {existing.module.title}."
+        return (
+            f"{existing.user}'s exemption from {existing.module.title} ended on "
+            f"{existing.exempt_until:%d %B %Y}: change its end date to exempt them again."
+        )
+
     def save(self, commit=True):
-        if self.instance.pk:  # editing: only the reason's wording can change
-            return super().save(commit)
         data = self.cleaned_data
-        self.instance = exempt(data["user"], data["module"], reason=data["reason"], by=self.for_user)
+        if self.instance.pk:  # editing: the reason's wording and the end date can change
+            return change_exemption(self.instance, reason=data["reason"], until=data.get("exempt_until"))
+        self.instance = exempt(
+            data["user"], data["module"], reason=data["reason"], by=self.for_user, until=data.get("exempt_until")
+        )
         return self.instance
+
+
+class ExemptionIndexView(IndexView):
+    def get_base_queryset(self):
+        # Each row names the person, the module and who decided: read with the row, not one by one.
+        return super().get_base_queryset().select_related("user", "module", "created_by")
 
 
 class ExemptionViewSet(ModelViewSet):
     model = Exemption
+    index_view_class = ExemptionIndexView
     icon = "user"
     menu_label = "Exemptions"
     menu_order = 340
     add_to_admin_menu = True
-    list_display = ["user", "module", "reason", "created_by", "created_at"]
+    list_display = ["user", "module", "reason", "until", "created_by", "created_at"]
     list_filter = ["module"]
     search_fields = ["user__last_name", "user__warrant_number"]
     edit_handler = ObjectList(
-        [FieldPanel("user", widget=PersonChooserWidget()), FieldPanel("module"), FieldPanel("reason")],
+        [
+            FieldPanel("user", widget=PersonChooserWidget()),
+            FieldPanel("module"),
+            FieldPanel("reason"),
+            FieldPanel("exempt_until"),
+        ],
         base_form_class=ExemptionForm,
     )

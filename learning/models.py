@@ -6,6 +6,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.admin import display as admin_display
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -251,23 +252,67 @@ class Assignment(models.Model):
         return start + datetime.timedelta(days=self.due_days_after_joining)
 
 
+class ExemptionQuerySet(models.QuerySet):
+    def in_force(self, on: datetime.date | None = None) -> ExemptionQuerySet:
+        """Excusing their person on ``on`` (default today): no end date, or ending that day or
+        later (``Exemption.in_force_q``)."""
+        return self.filter(Exemption.in_force_q(on=on))
+
+    def ended(self, on: datetime.date | None = None) -> ExemptionQuerySet:
+        """Ended before ``on`` (default today): their person is asked again from the day after."""
+        return self.exclude(Exemption.in_force_q(on=on))
+
+
 class Exemption(models.Model):
-    """A person excused from a module, with the reason, who decided and when. Kept, so the
-    record shows why they were never asked."""
+    """A person excused from a module, with the reason, who decided and when, and the last day
+    it excuses them (none: for good). Kept once it ends, so the record shows why they were not
+    asked in the meantime; the daily enrolment run asks them again from the day after."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="exemptions")
     module = models.ForeignKey(ModulePage, on_delete=models.CASCADE, related_name="exemptions")
     reason = models.TextField()
+    exempt_until = models.DateField(
+        "exempt until",
+        null=True,
+        blank=True,
+        help_text="The last day of the exemption: they are enrolled again the day after. Blank: no end date.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ExemptionQuerySet.as_manager()
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "module"], name="one_exemption_per_module")]
 
     def __str__(self) -> str:
         return f"{self.user} exempt from {self.module.title}"
+
+    # The rule, written once: for queries, and for an exemption in hand.
+
+    @staticmethod
+    def in_force_q(on: datetime.date | None = None, prefix: str = "") -> models.Q:
+        """Excusing its person on ``on`` (default today): no end date, or ending that day or
+        later. ``prefix``: the path to the exemption from the model queried (``"exemptions__"``)."""
+        day = on or timezone.localdate()
+        return models.Q(**{f"{prefix}exempt_until__isnull": True}) | models.Q(**{f"{prefix}exempt_until__gte": day})
+
+    def is_in_force_on(self, day: datetime.date) -> bool:
+        return self.exempt_until is None or self.exempt_until >= day
+
+    @property
+    def is_in_force(self) -> bool:
+        return self.is_in_force_on(timezone.localdate())
+
+    @admin_display(description="Exempt until", ordering="exempt_until")
+    def until(self) -> str:
+        """The listing's column: the last day, "ended" once past, or "No end date"."""
+        if self.exempt_until is None:
+            return "No end date"
+        ended = "" if self.is_in_force else " (ended)"
+        return f"{self.exempt_until:%d %b %Y}{ended}"
 
 
 class EnrolmentQuerySet(models.QuerySet):

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Count, F
+from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -175,16 +175,22 @@ def enrol_assignment(assignment: Assignment) -> int:
     the next cycle for those who completed the last one. Safe to run again: it creates only
     what is missing. Returns the number of enrolments created."""
     module_id = assignment.module_id
-    exempt = Exemption.objects.filter(module_id=module_id).values("user_id")
+    exempt = Exemption.objects.filter(module_id=module_id).in_force().values("user_id")
     enrolled = Enrolment.objects.filter(module_id=module_id).values("user_id")
     newcomers = assignment.audience().exclude(pk__in=exempt).exclude(pk__in=enrolled)
+    # Someone never enrolled because they were exempt is due counting from the day after it ended.
+    ended = dict(Exemption.objects.filter(module_id=module_id).ended().values_list("user_id", "exempt_until"))
     created = Enrolment.objects.bulk_create(
         [
             Enrolment(
                 user_id=pk,
                 module_id=module_id,
                 assignment=assignment,
-                due_date=assignment.due_for(joined_on or joined_at.date()),
+                due_date=(
+                    due_after_exemption(assignment, ended[pk])
+                    if pk in ended
+                    else assignment.due_for(joined_on or joined_at.date())
+                ),
             )
             for pk, joined_on, joined_at in newcomers.values_list("pk", "joined_on", "date_joined").iterator(2000)
         ],
@@ -207,7 +213,7 @@ def _open_recurrences(assignment: Assignment) -> int:
     completed = (
         Enrolment.objects.current()
         .filter(module_id=assignment.module_id, status=Enrolment.Status.COMPLETE, user__in=assignment.audience())
-        .exclude(user__exemptions__module_id=assignment.module_id)
+        .exclude(Exists(_exemption_in_force()))
         .values_list("user_id", "cycle", "completed_at")
     )
     due = []
@@ -227,24 +233,112 @@ def _open_recurrences(assignment: Assignment) -> int:
 
 
 def enrol_everyone() -> int:
-    """Run every assignment (the background task, after an import and daily): joiners are
-    enrolled, moved dates followed, recurrences opened."""
-    return sum(enrol_assignment(assignment) for assignment in Assignment.objects.prefetch_related("org_units"))
+    """Run every assignment (the background task, after an import and daily): exemptions that
+    have ended give their enrolments back, joiners are enrolled, moved dates followed,
+    recurrences opened. Returns the number of enrolments created or reopened."""
+    reopened = reopen_after_exemptions_ended()
+    return reopened + sum(
+        enrol_assignment(assignment) for assignment in Assignment.objects.prefetch_related("org_units")
+    )
+
+
+def _exemption_in_force():
+    """An exemption in force today of the enrolment's person from its module, for ``Exists``."""
+    return Exemption.objects.in_force().filter(user_id=OuterRef("user_id"), module_id=OuterRef("module_id"))
+
+
+# Someone back from an exemption has this long to do the module, unless their assignment gives
+# them longer: the same time as a retake after a revoked certificate (``RETAKE_WITHIN``).
+BACK_FROM_EXEMPTION_WITHIN = datetime.timedelta(days=28)
+
+
+def due_after_exemption(assignment: Assignment | None, exempt_until: datetime.date) -> datetime.date:
+    """When someone whose exemption ended on ``exempt_until`` is due, counting from the day
+    after (the day they are asked again): an assignment's days after joining count from that
+    day, as for a joiner; a fixed date stands if it leaves them ``BACK_FROM_EXEMPTION_WITHIN``,
+    and otherwise (or with no assignment) they have that long."""
+    back = exempt_until + datetime.timedelta(days=1)
+    if assignment is not None and assignment.due_days_after_joining:
+        return back + datetime.timedelta(days=assignment.due_days_after_joining)
+    floor = back + BACK_FROM_EXEMPTION_WITHIN
+    if assignment is not None and assignment.due_date is not None:
+        return max(assignment.due_date, floor)
+    return floor
 
 
 @transaction.atomic
-def exempt(person, module: ModulePage, *, reason: str, by) -> Exemption:
-    """Excuse ``person`` from ``module`` with a reason; an enrolment not yet complete is marked
-    exempt (and kept). Raises ``ValueError`` for a blank reason or a second exemption."""
+def reopen_after_exemptions_ended(on: datetime.date | None = None) -> int:
+    """Give back the enrolments of everyone whose exemption ended before ``on`` (default
+    today): each enrolment it closed is open again where it was (in progress if started), due
+    by ``due_after_exemption``. The exemption is kept, for the record. Running again changes
+    nothing: only enrolments still marked exempt are touched. Returns how many were reopened."""
+    day = on or timezone.localdate()
+    ended_on = Exemption.objects.ended(on=day).filter(user_id=OuterRef("user_id"), module_id=OuterRef("module_id"))
+    closed = (
+        Enrolment.objects.select_for_update(of=("self",))
+        .filter(status=Enrolment.Status.EXEMPT)
+        .annotate(exempt_until=Subquery(ended_on.values("exempt_until")[:1]))
+        .filter(exempt_until__isnull=False)
+        .select_related("assignment")
+    )
+    reopened = []
+    for enrolment in closed:
+        enrolment.status = Enrolment.Status.IN_PROGRESS if enrolment.started_at else Enrolment.Status.NOT_STARTED
+        enrolment.due_date = due_after_exemption(enrolment.assignment, enrolment.exempt_until)
+        reopened.append(enrolment)
+    Enrolment.objects.bulk_update(reopened, ["status", "due_date"], batch_size=2000)
+    return len(reopened)
+
+
+@transaction.atomic
+def exempt(person, module: ModulePage, *, reason: str, by, until: datetime.date | None = None) -> Exemption:
+    """Excuse ``person`` from ``module`` with a reason, for good or up to and including
+    ``until``; an enrolment not yet complete is marked exempt (and kept) until then. Raises
+    ``ValueError`` for a blank reason, an end date in the past or a second exemption (one that
+    has ended is changed on its own page instead, so its record stays one row)."""
     reason = " ".join(reason.split())
     if not reason:
         raise ValueError("Give the reason for the exemption.")
-    if Exemption.objects.filter(user=person, module=module).exists():
-        raise ValueError(f"{person} is already exempt from {module.title}.")
-    exemption = Exemption.objects.create(user=person, module=module, reason=reason, created_by=by)
-    Enrolment.objects.filter(user=person, module=module).exclude(status=Enrolment.Status.COMPLETE).update(
-        status=Enrolment.Status.EXEMPT
-    )
+    _check_end(until)
+    existing = Exemption.objects.filter(user=person, module=module).first()
+    if existing is not None:
+        if existing.is_in_force:
+            raise ValueError(f"{person} is already exempt from {module.title}.")
+        raise ValueError(
+            f"{person}'s exemption from {module.title} ended on {existing.exempt_until:%d %B %Y}: "
+            "change its end date to exempt them again."
+        )
+    exemption = Exemption.objects.create(user=person, module=module, reason=reason, exempt_until=until, created_by=by)
+    _close_for_exemption(exemption)
+    return exemption
+
+
+def _check_end(until: datetime.date | None) -> None:
+    if until is not None and until < timezone.localdate():
+        raise ValueError("The end date has passed: choose today or a later day, or leave it blank for no end date.")
+
+
+def _close_for_exemption(exemption: Exemption) -> None:
+    Enrolment.objects.filter(user_id=exemption.user_id, module_id=exemption.module_id).exclude(
+        status=Enrolment.Status.COMPLETE
+    ).update(status=Enrolment.Status.EXEMPT)
+
+
+@transaction.atomic
+def change_exemption(exemption: Exemption, *, reason: str, until: datetime.date | None) -> Exemption:
+    """Reword an exemption's reason or move its end date. A new end date must not be in the
+    past (an unchanged one may be). An exemption that had ended and is in force again marks the
+    person's enrolment not yet complete exempt again; one that now ends earlier gives it back
+    on the daily run after its new last day. Raises ``ValueError`` as ``exempt`` does."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValueError("Give the reason for the exemption.")
+    if until != exemption.exempt_until:
+        _check_end(until)
+    exemption.reason, exemption.exempt_until = reason, until
+    exemption.save(update_fields=["reason", "exempt_until"])
+    if exemption.is_in_force:
+        _close_for_exemption(exemption)
     return exemption
 
 
@@ -328,7 +422,7 @@ def open_reattestation_cycle(version: PolicyVersion) -> ReattestationCycle | Non
         )
         # Anyone who has already attested to a version that still counts has nothing to do.
         .exclude(user__attestations__policy_version__in=binding)
-        .exclude(user__exemptions__module_id=F("module_id"))
+        .exclude(Exists(_exemption_in_force()))
     )
     created_rows = Enrolment.objects.bulk_create(
         [
@@ -365,7 +459,7 @@ def reattestation_audience(version: PolicyVersion):
     completed = (
         Enrolment.objects.current()
         .filter(module__policy_document_id=version.document_id, status=Enrolment.Status.COMPLETE, user__is_active=True)
-        .exclude(user__exemptions__module_id=F("module_id"))
+        .exclude(Exists(_exemption_in_force()))
     )
     if version.pk:
         completed = completed.exclude(user__attestations__policy_version=version)

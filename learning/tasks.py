@@ -17,8 +17,10 @@ def open_reattestation_cycles() -> int:
 
 @task()
 def enrol_assignments() -> int:
-    """Enrol each assignment's audience: joiners, moved dates, recurrences (after every change
-    to an assignment or to the people, and daily: ``manage.py enrol_assignments``)."""
+    """Enrol each assignment's audience: exemptions that have ended (the day after their last
+    day), joiners, moved dates, recurrences (after every change to an assignment or to the
+    people, and daily: ``manage.py enrol_assignments``). Returns how many enrolments were
+    created or reopened."""
     return enrol_everyone()
 
 
