@@ -80,6 +80,16 @@ class ModulePage(LoginRequiredPageMixin, ViewRestrictionsIfAnyMixin, Page):
         help_text="The policy officers attest to after passing. Its version in force is shown.",
     )
     certificate_validity_months = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1)])
+    # Said, not inferred from having no scenarios: a module whose scenarios are all unpublished
+    # for a while must not let officers attest without passing them.
+    attestation_only = models.BooleanField(
+        "attestation only: no scenarios",
+        default=False,
+        help_text=(
+            "A policy to read and acknowledge: officers read the policy version in force and attest, "
+            "with no scenarios to pass. The module must have no live scenarios, and a policy."
+        ),
+    )
 
     content_panels = [
         *Page.content_panels,
@@ -87,6 +97,7 @@ class ModulePage(LoginRequiredPageMixin, ViewRestrictionsIfAnyMixin, Page):
         FieldPanel("learning_outcomes"),
         MultiFieldPanel(
             [
+                FieldPanel("attestation_only"),
                 FieldPanel("estimated_minutes"),
                 FieldPanel("pass_mark"),
                 FieldPanel("max_attempts"),
@@ -100,6 +111,21 @@ class ModulePage(LoginRequiredPageMixin, ViewRestrictionsIfAnyMixin, Page):
     subpage_types = ["scenarios.ScenarioPage"]
 
     template = "learning/module_page.html"
+
+    def clean(self):
+        super().clean()
+        if not self.attestation_only:
+            return
+        errors = {}
+        if not self.policy_document_id:
+            errors["policy_document"] = "An attestation-only module needs the policy officers read and attest to."
+        if self.pk and self.get_children().live().exists():
+            errors["attestation_only"] = (
+                "This module has live scenarios: unpublish them, or leave “attestation only” unticked "
+                "so officers pass them before they attest."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def policy_url(self) -> str:
         """Where a cited clause of this module's policy can be read; "" without a policy."""
@@ -153,8 +179,10 @@ class ModulePage(LoginRequiredPageMixin, ViewRestrictionsIfAnyMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["scenario_titles"] = self.scenario_titles()
         context["progress"] = progress = module_progress(request.user, self)
+        if self.attestation_only:  # nothing to start: the page leads to the policy
+            return context
+        context["scenario_titles"] = self.scenario_titles()
         if request.user.is_authenticated:
             context["can_start"] = can_start(request.user, self, self.attempt_limit_for(request.user, progress))
         return context
@@ -477,6 +505,13 @@ class ModuleProgress:
     attempts_made: int
     earlier_attestation: Attestation | None = None
     revoked: Certificate | None = None
+    # The module asks only for the attestation: reading the policy in force stands for passing.
+    attestation_only: bool = False
+
+    @property
+    def ready_to_attest(self) -> bool:
+        """Nothing stands before the attestation: the scenarios passed, or none to pass."""
+        return self.attestation_only or self.passed_attempt is not None
 
     @property
     def retake(self) -> bool:
@@ -495,12 +530,12 @@ class ModuleProgress:
 
     @property
     def awaiting_policy(self) -> bool:
-        """Passed, but the module has no policy version in force to attest to."""
-        return self.passed_attempt is not None and self.policy_version is None
+        """Passed (or nothing to pass), but the module has no policy version in force to attest to."""
+        return self.ready_to_attest and self.policy_version is None
 
     @property
     def can_attest(self) -> bool:
-        return self.passed_attempt is not None and self.policy_version is not None and not self.complete
+        return self.ready_to_attest and self.policy_version is not None and not self.complete
 
 
 def current_enrolment(user, module: ModulePage) -> Enrolment | None:
@@ -508,9 +543,9 @@ def current_enrolment(user, module: ModulePage) -> Enrolment | None:
 
 
 def module_progress(user, module: ModulePage) -> ModuleProgress:
-    attempts = (
+    attempts = (  # an attestation-only module has none to read
         list(Attempt.objects.filter(user=user, module_id=module.pk).order_by("-number"))
-        if user.is_authenticated
+        if user.is_authenticated and not module.attestation_only
         else []
     )
     enrolment = current_enrolment(user, module) if user.is_authenticated else None
@@ -543,6 +578,7 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
         attempts_made=len(attempts),
         earlier_attestation=None if attestation or revoked else latest,
         revoked=revoked,
+        attestation_only=module.attestation_only,
     )
 
 

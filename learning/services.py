@@ -44,6 +44,10 @@ class NotReadyToAttest(Exception):
     """The person has not passed the module, or it has no policy in force."""
 
 
+class AttestationOnly(Exception):
+    """The module has no scenarios to take: it asks only for the attestation."""
+
+
 class PolicyChanged(Exception):
     """The policy version in force is not the one the person was shown."""
 
@@ -76,11 +80,14 @@ def reattestations_due(user, enrolments) -> dict[int, PolicyVersion]:
 def begin_module(user, module: ModulePage) -> Attempt:
     """Resume or start the person's attempt at ``module`` and mark the enrolment started.
 
-    Raises ``NotEnrolled``, or the scenario engine's ``AttemptError``s.
+    Raises ``NotEnrolled``, ``AttestationOnly`` for a module with no scenarios, or the scenario
+    engine's ``AttemptError``s.
     """
     enrolment = current_enrolment(user, module)
     if enrolment is None:
         raise NotEnrolled("This module has not been assigned to you.")
+    if module.attestation_only:
+        raise AttestationOnly("This module has no scenarios: read the policy and attest to it.")
     attempt = start_attempt(
         user,
         module,
@@ -117,6 +124,8 @@ def attest_to_module(
     user, module: ModulePage, typed_name: str, context: Context, *, shown_body_sha256: str
 ) -> AttestationOutcome:
     """Attest to the module's policy version in force, issue the certificate, complete the enrolment.
+    The scenarios must have been passed, unless the module is attestation only (then the
+    attestation records no attempt).
 
     Exactly one attestation and one certificate exist per person per policy version: when
     the person attested before (another tab, a replayed form), the earlier certificate is
@@ -130,13 +139,17 @@ def attest_to_module(
         raise NotEnrolled("This module has not been assigned to you.")
     if progress.complete:  # a replayed form, or a second tab
         return AttestationOutcome(certificate=progress.certificate, already_attested=True)
-    if progress.passed_attempt is None or progress.policy_version is None:
+    if not progress.ready_to_attest:
         raise NotReadyToAttest("Pass the module's scenarios before you attest to the policy.")
+    if progress.policy_version is None:
+        raise NotReadyToAttest("This module's policy is not in force yet, so there is nothing to attest to.")
     if shown_body_sha256 != progress.policy_version.body_sha256:
         raise PolicyChanged(
             "The policy was updated while you were reading it. Read the version now in force, then attest."
         )
-    context = dataclasses.replace(context, module_id=module.pk, attempt_id=progress.passed_attempt.public_id)
+    # An attestation-only module's attestation rests on no attempt: the record says so by having none.
+    passed = progress.passed_attempt.public_id if progress.passed_attempt else None
+    context = dataclasses.replace(context, module_id=module.pk, attempt_id=passed)
     try:
         attestation = attest(user, progress.policy_version, typed_name, context, after_revocation=progress.revoked)
         already = False

@@ -20,6 +20,7 @@ from .guide import Guide, guide_for
 from .job_aid import render_job_aid
 from .models import Enrolment, ModulePage, latest_cycles
 from .services import (
+    AttestationOnly,
     NotEnrolled,
     NotReadyToAttest,
     PolicyChanged,
@@ -55,6 +56,9 @@ def start(request, page_id: int):
         attempt = begin_module(request.user, module)
     except NotEnrolled as error:
         raise PermissionDenied(str(error)) from error
+    except AttestationOnly as error:
+        messages.info(request, str(error))
+        return redirect("learning:attest", module.pk)
     except AttemptError as error:
         messages.error(request, str(error))
         return redirect(module.url)
@@ -102,7 +106,10 @@ def attest(request, page_id: int):
     if progress.complete:
         return render(request, "learning/already_attested.html", {"module": module, "progress": progress})
     if not progress.can_attest:
-        messages.error(request, "Pass the module's scenarios before you attest to the policy.")
+        if progress.ready_to_attest:  # no policy version in force
+            messages.error(request, "This module's policy is not in force yet, so there is nothing to attest to.")
+        else:
+            messages.error(request, "Pass the module's scenarios before you attest to the policy.")
         return redirect(module.url)
     if form is None:
         form = AttestationForm(initial={"body_sha256": progress.policy_version.body_sha256})

@@ -97,6 +97,20 @@ def test_the_module_page_costs_the_same_after_more_attempts(client, demo, office
     assert queries(client, module.url) == before
 
 
+def test_an_attestation_only_module_page_costs_no_more(client, demo, officer, django_assert_max_num_queries):
+    """A module with no scenarios to pass (``attestation_only``) reads no attempts, titles or limits."""
+    from learning.factories import ModulePageFactory
+
+    module = ModulePageFactory(attestation_only=True, policy_document=demo["module"].policy_document)
+    EnrolmentFactory(user=officer, module=module)
+    client.get(module.url)
+    with django_assert_max_num_queries(MODULE_PAGE):
+        response = client.get(module.url)
+    assert "Read the policy and attest" in response.content.decode()
+    with django_assert_max_num_queries(DASHBOARD):
+        client.get("/")
+
+
 def test_the_result_page_costs_the_same_however_many_steps(client, demo, officer, django_assert_max_num_queries):
     attempt = answer_every_step(client, start(client, demo["module"]), answer=wrong_answers)
     assert attempt.responses.count() > 20
