@@ -146,3 +146,45 @@ def test_the_policy_owner_ticks_it_in_the_page_editor(client, demo, module):
     assert 'name="attestation_only"' in page and "Attestation only: no scenarios" in page
     client.force_login(demo["officer"])
     assert client.get(f"/admin/pages/{module.pk}/edit/").status_code in (302, 403)
+
+
+def module_form(module, **fields) -> dict:
+    from wagtail.test.utils.form_data import nested_form_data, rich_text
+
+    return nested_form_data(
+        {
+            "title": module.title,
+            "slug": module.slug,
+            "summary": module.summary,
+            "learning_outcomes": rich_text(""),
+            "estimated_minutes": 10,
+            "pass_mark": 80,
+            "max_attempts": "",
+            "policy_document": module.policy_document_id or "",
+            "certificate_validity_months": 12,
+            **fields,
+        }
+    )
+
+
+def test_the_editor_refuses_the_tick_on_a_module_with_live_scenarios(client, demo):
+    from tests.helpers import sign_in_with_mfa
+
+    sign_in_with_mfa(client, demo["policyowner"])
+    module = demo["module"]
+    response = client.post(f"/admin/pages/{module.pk}/edit/", module_form(module, attestation_only="on"))
+    assert response.status_code == 200
+    assert "This module has live scenarios: unpublish them" in response.content.decode()
+    module.refresh_from_db()
+    assert not module.attestation_only and not module.get_latest_revision_as_object().attestation_only
+
+
+def test_the_editor_accepts_the_tick_on_a_module_with_no_live_scenarios(client, demo, policy):
+    from tests.helpers import sign_in_with_mfa
+
+    module = ModulePageFactory(policy_document=policy)
+    sign_in_with_mfa(client, demo["policyowner"])
+    response = client.post(f"/admin/pages/{module.pk}/edit/", module_form(module, attestation_only="on"))
+    assert response.status_code == 302
+    module.refresh_from_db()
+    assert module.get_latest_revision_as_object().attestation_only

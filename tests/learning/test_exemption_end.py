@@ -277,3 +277,13 @@ def test_the_listing_makes_the_same_queries_for_many_exemptions(client, module, 
         exempt(person, module, reason="More", by=demo["hr"], until=TODAY + 9 * DAY)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get(LIST).status_code == 200
+
+
+@pytest.mark.parametrize("until", [None, TODAY - DAY, TODAY, TODAY + DAY])
+def test_in_force_is_one_rule_for_queries_and_for_an_exemption_in_hand(module, demo, until):
+    exemption = Exemption.objects.create(user=demo["officer"], module=module, reason="x", exempt_until=until)
+    for day in (TODAY - DAY, TODAY, TODAY + DAY):
+        in_query = Exemption.objects.in_force(on=day).filter(pk=exemption.pk).exists()
+        assert in_query == exemption.is_in_force_on(day)
+        assert Exemption.objects.ended(on=day).filter(pk=exemption.pk).exists() == (not in_query)
+    assert exemption.is_in_force == (until is None or until >= TODAY)
