@@ -3,9 +3,9 @@ and HR's certificates (in the main menu). Each entry is shown only to those who 
 
 from wagtail import hooks
 
-from core.reports import ReportShortcut, ReportViewSet
+from core.reports import AdminViewSet, ReportShortcut, ReportViewSet
 
-from . import certificate_admin
+from . import certificate_admin, saved
 from .certificate_admin import CertificateReportView
 from .reports import CompletionByModule, CompletionByRank, CompletionByUnit, PeopleReport
 from .trend_reports import CompletionAsAtByModule, CompletionAsAtByUnit, CompletionTrend
@@ -86,6 +86,17 @@ viewsets += [
         report=CompletionTrend,
         url_prefix=f"{COMPLETION}/trend",
         menu_label="Completion week by week",
+        icon="history",
+        menu_order=799,
+    ),
+    # Each reporting user's own saved filters, and their weekly emails (``records/saved.py``).
+    AdminViewSet(
+        "saved-reports",
+        url_prefix="reports/saved",
+        urlpatterns=saved.urlpatterns,
+        permission=saved.PERMISSION,
+        add_to_reports_menu=True,
+        menu_label="Saved reports",
         icon="history",
         menu_order=799,
     ),
