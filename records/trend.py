@@ -35,8 +35,11 @@ from learning.models import Enrolment, Exemption
 from learning.services import RECURRENCE_LEAD, RETAKE_WITHIN
 from people.models import OrgUnit
 
-from .reports import Row, rows_by_unit
+from .reports import COLUMNS, Row, rows_by_unit
 
+STATUSES = ("complete", "in_progress", "not_started", "overdue", "exempt")
+#: What the trend shows: each condition counted costs a pass over every enrolment, each week.
+TREND_STATUSES = ("complete", "overdue", "exempt")
 #: The trend's length unless HR asks for another, and the most it may ask for (two years).
 DEFAULT_WEEKS = 12
 MOST_WEEKS = 104
@@ -87,9 +90,8 @@ def status_as_at_q(status: str, day: datetime.date) -> Q:
     }[status]
 
 
-def counts_as_at(day: datetime.date) -> dict:
-    """The aggregate for each report column as at the end of ``day``."""
-    statuses = ("complete", "in_progress", "not_started", "overdue", "exempt")
+def counts_as_at(day: datetime.date, statuses=STATUSES) -> dict:
+    """The aggregate for each report column (or each of ``statuses``) as at the end of ``day``."""
     return {"assigned": Count("pk"), **{s: Count("pk", filter=status_as_at_q(s, day)) for s in statuses}}
 
 
@@ -152,6 +154,6 @@ def completion_trend(
         if rank:
             enrolments = enrolments.filter(user__rank=rank)
         row = Row(label=day.isoformat(), key=day)
-        row.add(enrolments.order_by().aggregate(**counts_as_at(day)))
+        row.add({**dict.fromkeys(COLUMNS, 0), **enrolments.order_by().aggregate(**counts_as_at(day, TREND_STATUSES))})
         rows.append(row)
     return rows
