@@ -189,6 +189,9 @@ def send_due_reports(today: datetime.date | None = None) -> int:
         except (PermissionDenied, SavedReportError) as refused:
             logger.warning("Saved report %s not sent: %s", saved.pk, refused or "the owner may no longer see it")
             continue
+        except OSError:  # the mail server refused or was away (smtplib's errors are OSErrors): next run
+            logger.exception("Saved report %s not sent; it will be tried again on the next run", saved.pk)
+            continue
         sent += 1
     return sent
 

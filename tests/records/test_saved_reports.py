@@ -150,6 +150,25 @@ def test_a_scheduled_report_is_sent_once_a_week_with_its_csv_and_audited(demo, u
     assert send_due_reports(today=MONDAY + datetime.timedelta(days=7)) == 1
 
 
+def test_a_send_the_mail_server_refuses_is_tried_again_on_the_next_run(demo, unit, monkeypatch):
+    import smtplib
+
+    from django.core.mail import EmailMessage
+
+    SavedReport.objects.create(
+        owner=demo["reporting"], name="Weekly", report="report_by_module", send_weekly_to=demo["manager"]
+    )
+
+    def refuse(self, fail_silently=False):
+        raise smtplib.SMTPServerDisconnected("gone")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(EmailMessage, "send", refuse)
+        assert send_due_reports() == 0
+    assert not ReportSend.objects.exists()
+    assert send_due_reports() == 1 and len(mail.outbox) == 1
+
+
 def test_nothing_is_sent_for_a_leaver_or_an_owner_who_may_no_longer_see_reports(demo, unit):
     leaver = UserFactory(is_active=False, email="left@force.example")
     SavedReport.objects.create(owner=demo["reporting"], name="To a leaver", report="report_by_unit")
