@@ -12,13 +12,14 @@ As at the end of a day:
   opens); one not yet started opened about ``RETAKE_WITHIN`` before its due date if it replaces
   a revoked certificate, or ``RECURRENCE_LEAD`` before it if it is a recurrence (the lead times
   ``learning.services`` opens them with);
-- **complete**: completed by then; **exempt**: exempt now, by an exemption made by then;
+- **complete**: completed by then; **exempt**: not complete, with an exemption made by then and
+  in force that day (no end date, or ending that day or later);
 - **in progress**: started or passed by then, neither complete nor exempt; **not started**: the rest;
 - **overdue**: due before that day, neither complete nor exempt by then.
 
 What it cannot rebuild (the page says so): people's org unit and rank are today's, people who
-have left are not counted, a due date moved since is the new one, and an exemption lifted
-since is forgotten.
+have left are not counted, a due date or an exemption's end date changed since counts as it is
+now, and an exemption deleted since is forgotten.
 
 Each day is one grouped query, so a report as at a day costs what today's does, and the
 trend of N weeks N queries, whatever the number of people.
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from learning.models import Enrolment, Exemption
@@ -77,8 +78,15 @@ def status_as_at_q(status: str, day: datetime.date) -> Q:
     end of ``day``."""
     end = end_of(day)
     complete = Q(completed_at__lt=end)
-    exemption = Exemption.objects.filter(user=OuterRef("user"), module=OuterRef("module"), created_at__lt=end)
-    exempt = ~complete & Q(status=Enrolment.Status.EXEMPT) & Exists(exemption)
+    # The enrolments whose person had an exemption from the module made by then and still in
+    # force that day (one ended since has given the enrolment back, so today's status cannot
+    # say). Few people are exempt: the database works the set out once, then looks each row up.
+    exempted = Enrolment.objects.filter(
+        Exemption.in_force_q(on=day, prefix="user__exemptions__"),
+        user__exemptions__module=F("module"),
+        user__exemptions__created_at__lt=end,
+    ).values("pk")
+    exempt = ~complete & Q(pk__in=exempted)
     still_open = ~complete & ~exempt
     begun = Q(started_at__lt=end) | Q(passed_at__lt=end)
     return {

@@ -239,3 +239,22 @@ def test_only_reporting_and_hr_see_the_reports_over_time(client, demo, username)
         sign_in_with_mfa(client, demo[allowed])
         for url in urls:
             assert client.get(url).status_code == 200, (allowed, url)
+
+
+def test_an_exemption_that_has_ended_still_counts_for_the_days_it_was_in_force(demo):
+    west = OrgUnitFactory(name="West", code="west")
+    person = UserFactory(org_unit=west, date_joined=days_ago(300))
+    # Exempt from 30 days ago to 5 days ago; the daily run has given the enrolment back since.
+    EnrolmentFactory(user=person, module=demo["module"], status="not_started", due_date=day(20))
+    Exemption.objects.create(
+        user=person, module=demo["module"], reason="Secondment", created_at=days_ago(30), exempt_until=day(-5)
+    )
+
+    def west_on(on):
+        (row,) = rows_by_unit_as_at(as_at_enrolments(on), on, within=west)
+        return (row.assigned, row.exempt, row.not_started)
+
+    assert west_on(day(-40)) == (1, 0, 1)  # before it was made
+    assert west_on(day(-10)) == (1, 1, 0)
+    assert west_on(day(-5)) == (1, 1, 0)  # its last day
+    assert west_on(day(-4)) == (1, 0, 1)
