@@ -1,6 +1,6 @@
 """Keep the training record whole: pages with attempts or enrolments are unpublished, not deleted.
 Register the assignment and exemption admin, give a person's page in the people admin their
-training record (enrolments, attempts, attestations, certificates), and show trainers the
+training record (enrolments, attempts, attestations, certificates, exemptions), and show trainers the
 citations to check (learning/citations.py): the report and the notice on the edit pages."""
 
 from django.contrib import messages
@@ -19,7 +19,7 @@ from scenarios.models import Attempt, PinnedScenario, ScenarioPage
 
 from . import assignment_admin
 from .citations import CitationsToCheckView, stale_citations
-from .models import Enrolment
+from .models import Enrolment, Exemption
 
 
 def pages_with_training_records(pages) -> list[Page]:
@@ -128,7 +128,7 @@ def notice_of_citations_to_check(request, page):
 @hooks.register("person_record_sections")
 def training_record(person) -> list:
     """A person's whole training record for their page in the people admin (people/people_admin.py):
-    enrolments, attempts, attestations and certificates, a fixed number of queries (plus one per
+    enrolments, attempts, attestations, certificates and exemptions, a fixed number of queries (plus one per
     policy for certificate states)."""
 
     def when(moment) -> str:
@@ -141,6 +141,7 @@ def training_record(person) -> list:
     titles |= dict(Page.objects.filter(pk__in=missing).values_list("pk", "title"))
     attestations = Attestation.objects.filter(user=person).select_related("policy_version__document").order_by("pk")
     certificates = Certificate.objects.filter(user=person).select_related("policy_version__document")
+    exemptions = Exemption.objects.filter(user=person).select_related("module", "created_by").order_by("created_at")
     states = StateCache()
     return [
         RecordSection(
@@ -204,5 +205,20 @@ def training_record(person) -> list:
                 for certificate in certificates.order_by("issued_at", "pk")
             ],
             empty="No certificates.",
+        ),
+        RecordSection(
+            "Exemptions",
+            ["Module", "Reason", "Exempt until", "Recorded by", "Recorded"],
+            [
+                [
+                    exemption.module.title,
+                    exemption.reason,
+                    exemption.until(),
+                    exemption.created_by.get_full_name() if exemption.created_by else "Not recorded",
+                    when(exemption.created_at),
+                ]
+                for exemption in exemptions
+            ],
+            empty="No exemptions.",
         ),
     ]

@@ -287,3 +287,12 @@ def test_in_force_is_one_rule_for_queries_and_for_an_exemption_in_hand(module, d
         assert in_query == exemption.is_in_force_on(day)
         assert Exemption.objects.ended(on=day).filter(pk=exemption.pk).exists() == (not in_query)
     assert exemption.is_in_force == (until is None or until >= TODAY)
+
+
+def test_a_persons_record_in_the_people_admin_shows_the_exemption_and_its_end(client, module, demo):
+    exempt(demo["officer"], module, reason="Secondment to the NCA", by=demo["hr"], until=TODAY + 9 * DAY)
+    sign_in_with_mfa(client, demo["hr"])
+    page = client.get(f"/admin/people/{demo['officer'].pk}/").content.decode()
+    assert "<h2>Exemptions</h2>" in page
+    assert "Secondment to the NCA" in page and f"{TODAY + 9 * DAY:%d %b %Y}" in page
+    assert demo["hr"].get_full_name() in page
