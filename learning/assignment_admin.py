@@ -7,6 +7,7 @@ search as you type, rather than a drop-down of every person or a checkbox per un
 
 from __future__ import annotations
 
+import django_filters
 from django import forms
 from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -14,6 +15,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from core.reports import AdminFilterSet
 from people.choosers import OrgUnitsField, PersonChooserWidget
 from people.models import User
 
@@ -121,6 +123,22 @@ class ExemptionForm(WagtailAdminModelForm):
         return self.instance
 
 
+class ExemptionFilterSet(AdminFilterSet):
+    state = django_filters.ChoiceFilter(
+        label="In force",
+        choices=[("in_force", "In force today"), ("ended", "Ended")],
+        method="filter_state",
+        empty_label="All",
+    )
+
+    class Meta:
+        model = Exemption
+        fields = ["module"]
+
+    def filter_state(self, queryset, name, value):
+        return queryset.in_force() if value == "in_force" else queryset.ended()
+
+
 class ExemptionIndexView(IndexView):
     def get_base_queryset(self):
         # Each row names the person, the module and who decided: read with the row, not one by one.
@@ -135,7 +153,7 @@ class ExemptionViewSet(ModelViewSet):
     menu_order = 340
     add_to_admin_menu = True
     list_display = ["user", "module", "reason", "until", "created_by", "created_at"]
-    list_filter = ["module"]
+    filterset_class = ExemptionFilterSet
     search_fields = ["user__last_name", "user__warrant_number"]
     edit_handler = ObjectList(
         [

@@ -296,3 +296,17 @@ def test_a_persons_record_in_the_people_admin_shows_the_exemption_and_its_end(cl
     assert "<h2>Exemptions</h2>" in page
     assert "Secondment to the NCA" in page and f"{TODAY + 9 * DAY:%d %b %Y}" in page
     assert demo["hr"].get_full_name() in page
+
+
+def test_hr_lists_the_exemptions_in_force_or_ended(client, module, demo):
+    exempt(demo["officer"], module, reason="Still away", by=demo["hr"], until=TODAY + 9 * DAY)
+    ended = exempt(demo["reattest"], module, reason="Back now", by=demo["hr"], until=TODAY)
+    ended_on(ended, TODAY - DAY)
+    exempt(demo["manager"], module, reason="For good", by=demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
+    in_force = client.get(LIST, {"state": "in_force"}).content.decode()
+    assert "Still away" in in_force and "For good" in in_force and "Back now" not in in_force
+    gone = client.get(LIST, {"state": "ended"}).content.decode()
+    assert "Back now" in gone and "(ended)" in gone and "Still away" not in gone
+    every = client.get(LIST).content.decode()
+    assert all(reason in every for reason in ("Still away", "Back now", "For good"))
