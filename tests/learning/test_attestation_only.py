@@ -188,3 +188,18 @@ def test_the_editor_accepts_the_tick_on_a_module_with_no_live_scenarios(client, 
     assert response.status_code == 302
     module.refresh_from_db()
     assert module.get_latest_revision_as_object().attestation_only
+
+
+def test_after_a_revocation_the_officer_reads_and_attests_again(client, demo, module, officer):
+    from certificates.services import revoke
+
+    client.post(attest_path(module), attestation_form(module, officer.get_full_name()))
+    first = Certificate.objects.get(user=officer)
+    revoke(first, reason="Attested for a colleague", by=demo["hr"])
+    page = client.get(module.url).content.decode()
+    assert "Read the policy and attest" in page and "Attested for a colleague" in page
+    assert "Read the policy and attest again" in client.get(attest_path(module)).content.decode()
+    response = client.post(attest_path(module), attestation_form(module, officer.get_full_name()))
+    second = Certificate.objects.filter(user=officer).exclude(pk=first.pk).get()
+    assert response.url == f"/certificates/{second.display_serial}/"
+    assert Enrolment.objects.current().get(user=officer, module=module).status == "complete"
