@@ -63,6 +63,20 @@ def keep_pages_with_training_records_in_bulk(request, action_type, objects, acti
     return None
 
 
+@hooks.register("before_create_page")
+def no_scenarios_in_an_attestation_only_module(request, parent_page, page_class):
+    # An attestation-only module has nothing to pass: a scenario added under it would never be
+    # asked, and its live scenarios would make the module refuse its own next save.
+    if issubclass(page_class, ScenarioPage) and getattr(parent_page.specific, "attestation_only", False):
+        messages.error(
+            request,
+            f"“{parent_page.title}” is attestation only: untick “attestation only” on the module "
+            "before adding scenarios to it.",
+        )
+        return redirect("wagtailadmin_explore", parent_page.pk)
+    return None
+
+
 @hooks.register("register_admin_viewset")
 def register_assignment_viewset():
     return assignment_admin.AssignmentViewSet("assignments")

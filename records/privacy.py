@@ -283,6 +283,7 @@ def _exemptions(person: User) -> list[dict[str, Any]]:
         {
             "module": exemption.module.title,
             "reason": exemption.reason,
+            "exempt_until": exemption.exempt_until.isoformat() if exemption.exempt_until else None,
             "recorded_at": _utc(exemption.created_at),
             "recorded_by": _name(exemption.created_by),
         }

@@ -223,8 +223,8 @@ ACCESS: dict[str, Rule] = {
     f"{CHOOSE_POLICY}chosen/<str:pk>/": ours(ADMIN_USERS),
     f"{CHOOSE_POLICY}chosen-multiple/": ours(ADMIN_USERS),
     f"{CHOOSE_POLICY}create/": ours(PUBLISHERS),
-    # Assignments (HR assigns; only an administrator deletes) and exemptions (HR records; only an
-    # administrator rewords or lifts one).
+    # Assignments (HR assigns; only an administrator deletes) and exemptions (HR records one and
+    # changes its reason or end date; only an administrator lifts one).
     "admin/assignments/": ours(HR),
     "admin/assignments/results/": ours(HR),
     "admin/assignments/new/": ours(HR),
@@ -237,7 +237,7 @@ ACCESS: dict[str, Rule] = {
     "admin/exemptions/": ours(HR),
     "admin/exemptions/results/": ours(HR),
     "admin/exemptions/new/": ours(HR),
-    "admin/exemptions/edit/<int:pk>/": ours(ADMIN),
+    "admin/exemptions/edit/<int:pk>/": ours(HR),  # its reason and end date
     "admin/exemptions/delete/<int:pk>/": ours(ADMIN),
     "admin/exemptions/history/<int:pk>/": ours(HR),
     "admin/exemptions/history-results/<int:pk>/": ours(HR),

@@ -203,3 +203,15 @@ def test_after_a_revocation_the_officer_reads_and_attests_again(client, demo, mo
     second = Certificate.objects.filter(user=officer).exclude(pk=first.pk).get()
     assert response.url == f"/certificates/{second.display_serial}/"
     assert Enrolment.objects.current().get(user=officer, module=module).status == "complete"
+
+
+def test_no_scenario_can_be_added_to_an_attestation_only_module(client, demo, module):
+    from tests.helpers import sign_in_with_mfa
+
+    sign_in_with_mfa(client, demo["trainer"])
+    add_to = "/admin/pages/add/scenarios/scenariopage/{}/"
+    response = client.get(add_to.format(module.pk), follow=True)
+    assert response.redirect_chain[0][0] == f"/admin/pages/{module.pk}/"
+    assert "is attestation only: untick" in response.content.decode()
+    with_scenarios = ModulePageFactory(title="Contacting the public again")
+    assert client.get(add_to.format(with_scenarios.pk)).status_code == 200

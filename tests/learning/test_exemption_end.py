@@ -44,15 +44,6 @@ def enrolment_of(person, module) -> Enrolment:
     return Enrolment.objects.current().get(user=person, module=module)
 
 
-@pytest.fixture
-def hr_changes_exemptions(demo):
-    """HR may change an exemption (its reason and end date): the permission seed_demo is to give
-    the HR group (change_exemption) beside add and view."""
-    from django.contrib.auth.models import Group, Permission
-
-    Group.objects.get(name="HR").permissions.add(Permission.objects.get(codename="change_exemption"))
-
-
 def ended_on(exemption, day):
     """Move an exemption's last day to ``day`` as if time had passed (the form refuses a past day)."""
     Exemption.objects.filter(pk=exemption.pk).update(exempt_until=day)
@@ -197,7 +188,7 @@ def test_an_end_date_of_today_is_accepted(client, module, demo):
     assert response.status_code == 302 and Exemption.objects.get().exempt_until == TODAY
 
 
-def test_editing_moves_the_end_and_refuses_a_past_day(client, module, demo, hr_changes_exemptions):
+def test_editing_moves_the_end_and_refuses_a_past_day(client, module, demo):
     assign(module)
     exemption = exempt(demo["officer"], module, reason="Secondment", by=demo["hr"], until=TODAY + 5 * DAY)
     sign_in_with_mfa(client, demo["hr"])
@@ -210,7 +201,7 @@ def test_editing_moves_the_end_and_refuses_a_past_day(client, module, demo, hr_c
     assert (Exemption.objects.get().reason, Exemption.objects.get().exempt_until) == ("Secondment, extended", None)
 
 
-def test_an_ended_exemption_is_extended_on_its_page_and_excuses_again(client, module, demo, hr_changes_exemptions):
+def test_an_ended_exemption_is_extended_on_its_page_and_excuses_again(client, module, demo):
     assign(module)
     exemption = exempt(demo["officer"], module, reason="Secondment", by=demo["hr"], until=TODAY)
     ended_on(exemption, TODAY - 3 * DAY)
@@ -256,7 +247,7 @@ def test_only_hr_gives_or_moves_an_end_date(client, module, demo, username):
     assert list(Exemption.objects.values_list("reason", "exempt_until")) == [("Secondment", TODAY + 5 * DAY)]
 
 
-def test_hr_opens_the_exemption_pages(client, module, demo, hr_changes_exemptions):
+def test_hr_opens_the_exemption_pages(client, module, demo):
     exemption = exempt(demo["officer"], module, reason="Secondment", by=demo["hr"], until=TODAY + 5 * DAY)
     sign_in_with_mfa(client, demo["hr"])
     for url in (NEW, f"/admin/exemptions/edit/{exemption.pk}/", LIST):

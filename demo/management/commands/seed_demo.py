@@ -175,6 +175,7 @@ class Command(BaseCommand):
                     "change_assignment",
                     "view_assignment",
                     "add_exemption",
+                    "change_exemption",  # an exemption's end date
                     "view_exemption",
                     "view_reports",
                     "view_auditevent",  # the audit log and its exports

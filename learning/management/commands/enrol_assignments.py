@@ -17,6 +17,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = enrol_assignments.enqueue()
         if result.is_finished:
-            self.stdout.write(self.style.SUCCESS(f"Enrolments created: {result.return_value}."))
+            self.stdout.write(self.style.SUCCESS(f"Enrolments created or reopened: {result.return_value}."))
         else:
             self.stdout.write(f"Queued as task {result.id}; a worker will enrol them.")
