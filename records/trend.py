@@ -67,9 +67,12 @@ def as_at_enrolments(day: datetime.date) -> QuerySet[Enrolment]:
     """Each active person's latest cycle of each module as it stood at the end of ``day``: the
     enrolments opened by then with no later cycle opened by then."""
     opened = opened_by_q(day)
+    # Only a second or later cycle can be later than another (cycles count from 1): said
+    # outright, so the database compares each enrolment with the few later cycles, not with
+    # every enrolment in the force.
     later = Enrolment.objects.filter(
         opened, user=OuterRef("user"), module=OuterRef("module"), cycle__gt=OuterRef("cycle")
-    )
+    ).filter(cycle__gt=1)
     return Enrolment.objects.filter(opened, user__is_active=True).exclude(Exists(later))
 
 
