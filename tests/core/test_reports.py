@@ -26,7 +26,8 @@ URLS = {
 }
 
 COMPLETION = ["Completion by org unit", "Completion by module", "Completion by rank", "Overdue", "People and training"]
-OURS = [*COMPLETION, "Audit log", "Scenario steps"]
+OVER_TIME = ["Completion by org unit, as at", "Completion by module, as at", "Completion week by week", "Saved reports"]
+OURS = [*COMPLETION, *OVER_TIME, "Audit log", "Scenario steps"]
 
 
 def menu(menu, user) -> list:
@@ -53,8 +54,8 @@ def test_the_revocation_keeps_its_url_name_and_path():
     ("username", "entries"),
     [
         ("admin", OURS),
-        ("hr", [*COMPLETION, "Audit log"]),
-        ("reporting", COMPLETION),
+        ("hr", [*COMPLETION, *OVER_TIME, "Audit log"]),
+        ("reporting", [*COMPLETION, *OVER_TIME]),
         ("trainer", ["Scenario steps"]),
         ("policyowner", ["Scenario steps"]),
     ],
@@ -69,6 +70,7 @@ def test_our_reports_keep_their_places_among_wagtails(demo):
     assert labels[: labels.index("Page types usage") + 1] == [
         "Locked pages",
         *COMPLETION,
+        *OVER_TIME,
         "Workflows",
         "Audit log",
         "Scenario steps",
