@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from certificates.models import Attestation, Certificate, CertificateEvent, PolicyVersion, binding_today
+from core.append_only import AppendOnlyModel, append_only_triggers
 from core.kept import Kept
 from core.sites import ViewRestrictionsIfAnyMixin
 from people.models import OrgUnit, User
@@ -601,3 +603,58 @@ def _revoked_certificate(latest: Attestation | None) -> Certificate | None:
 
 def _pk(row) -> int:
     return row.pk
+
+
+def _evidence_name(instance, filename: str) -> str:
+    """A name nobody can guess from the person, the module or the original file's name."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"recorded-completions/{uuid.uuid4().hex}.{extension}"
+
+
+class RecordedCompletion(AppendOnlyModel):
+    """HR's record that a person completed a module by training done elsewhere (a classroom
+    session, an equivalent course), with the evidence and who recorded it. Kept apart from the
+    attestation ledger: it completes the enrolment but is no attestation and earns no
+    certificate. Written once; a correction is a new row that withdraws this one, with a reason."""
+
+    class Kind(models.TextChoices):
+        CLASSROOM = "classroom", "Classroom session"
+        EQUIVALENT = "equivalent", "Equivalent course"
+        OTHER = "other", "Other"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="recorded_completions")
+    module = models.ForeignKey(ModulePage, on_delete=models.PROTECT, related_name="recorded_completions")
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="recorded_completions")
+    completed_on = models.DateField("completed on")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.CharField(max_length=300)
+    evidence = models.FileField(upload_to=_evidence_name, max_length=200)
+    evidence_sha256 = models.CharField("evidence SHA-256", max_length=64)
+    evidence_name = models.CharField("evidence file name", max_length=255)
+    evidence_size = models.PositiveIntegerField("evidence size in bytes")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+    # A correction: this row withdraws an earlier one, which stays as it was.
+    withdraws = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="withdrawn_by"
+    )
+    withdrawal_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["recorded_at", "pk"]
+        # Recorded and read; never changed or deleted (a correction is a new row).
+        default_permissions = ("add", "view")
+        # On PostgreSQL the database itself refuses to change or delete a row, whatever the
+        # client. Not TRUNCATE (yet): the test suite empties tables with it after a transactional
+        # test and lets only the ledger's triggers through (tests/conftest.py LEDGER_TRIGGERS).
+        triggers = [trigger for trigger in append_only_triggers() if trigger.name != "append_only_no_truncate"]
+
+    def __str__(self) -> str:
+        return f"{self.user} completed {self.module.title} elsewhere on {self.completed_on:%d %b %Y}"
+
+    def transcript_line(self) -> str:
+        recorder = self.recorded_by.get_full_name() or self.recorded_by.get_username()
+        return (
+            f"Completed elsewhere, recorded by HR: {self.get_kind_display()}, {self.completed_on:%d %b %Y}, "
+            f"evidence SHA-256 {self.evidence_sha256}, recorded by {recorder}"
+        )

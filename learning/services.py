@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Substr
 from django.utils import timezone
 
+from access import audit
 from certificates.models import Attestation, Certificate, PolicyVersion
 from certificates.publishing import Reattestation
 from certificates.services import AlreadyAttested, Context, attest, issue_certificate
@@ -30,6 +32,7 @@ from .models import (  # noqa: F401 (module_progress and current_enrolment are p
     ModulePage,
     ModuleProgress,
     ReattestationCycle,
+    RecordedCompletion,
     _pk,
     current_enrolment,
     module_progress,
@@ -532,3 +535,101 @@ def open_due_reattestation_cycles() -> list[ReattestationCycle]:
         .order_by("effective_date", "pk")
     )
     return [cycle for version in waiting if (cycle := open_reattestation_cycle(version))]
+
+
+# Evidence of training done elsewhere: a scan or a certificate, as PDF, PNG or JPEG.
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+EVIDENCE_TYPES = {b"%PDF-": "pdf", b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}
+
+
+class CannotRecordCompletion(Exception):
+    """HR's record of training done elsewhere was refused; the message says why."""
+
+
+def check_evidence(evidence) -> str:
+    """The evidence's type ("pdf", "png" or "jpg") read from its first bytes, not its name.
+    Raises ``CannotRecordCompletion`` for an empty, too large or other kind of file."""
+    size = evidence.size or 0
+    if size == 0:
+        raise CannotRecordCompletion("The evidence file is empty: attach the PDF, PNG or JPEG again.")
+    if size > EVIDENCE_MAX_BYTES:
+        raise CannotRecordCompletion(
+            f"The evidence file is {size / 1024 / 1024:.1f} MB: attach one of "
+            f"{EVIDENCE_MAX_BYTES // 1024 // 1024} MB or less."
+        )
+    evidence.seek(0)
+    head = evidence.read(8)
+    evidence.seek(0)
+    for magic, kind in EVIDENCE_TYPES.items():
+        if head.startswith(magic):
+            return kind
+    raise CannotRecordCompletion("The evidence must be a PDF, PNG or JPEG file: this file is none of them.")
+
+
+@transaction.atomic
+def record_completion(
+    person, module: ModulePage, *, completed_on: datetime.date, kind: str, description: str, evidence, by
+) -> RecordedCompletion:
+    """Record that ``person`` completed ``module`` by training done elsewhere, with the evidence,
+    and complete their open enrolment on it (status complete, completed that day), audited. It
+    makes no attestation and issues no certificate: those are the officer's own act.
+
+    Raises ``CannotRecordCompletion`` (changing nothing) for an inactive person, no open
+    enrolment on the module, one already complete, a day in the future, a blank description or
+    evidence that is not a PDF, PNG or JPEG of at most 10 MB."""
+    description = " ".join((description or "").split())
+    if not person.is_active:
+        raise CannotRecordCompletion(f"{person} is no longer active: their record is closed.")
+    if completed_on > timezone.localdate():
+        raise CannotRecordCompletion("The day of completion is in the future: choose today or an earlier day.")
+    if not description:
+        raise CannotRecordCompletion("Describe the training: the course or session, and who gave it.")
+    if kind not in RecordedCompletion.Kind.values:
+        raise CannotRecordCompletion("Choose what kind of training it was.")
+    extension = check_evidence(evidence)
+    enrolment = Enrolment.objects.select_for_update().filter(user=person, module=module).order_by("-cycle").first()
+    if enrolment is None:
+        raise CannotRecordCompletion(f"{person} is not enrolled on {module.title}: assign the module first.")
+    if enrolment.status == Enrolment.Status.COMPLETE:
+        raise CannotRecordCompletion(f"{person} has already completed {module.title} (cycle {enrolment.cycle}).")
+    if not enrolment.is_open:
+        raise CannotRecordCompletion(f"{person} is exempt from {module.title}: there is nothing to complete.")
+    digest = hashlib.sha256()
+    evidence.seek(0)
+    for chunk in evidence.chunks():
+        digest.update(chunk)
+    evidence.seek(0)
+    original = (getattr(evidence, "name", "") or f"evidence.{extension}").rsplit("/", 1)[-1][:255]
+    evidence.name = f"evidence.{extension}"  # the stored name comes from the type, never the upload
+    record = RecordedCompletion(
+        user=person,
+        module=module,
+        enrolment=enrolment,
+        completed_on=completed_on,
+        kind=kind,
+        description=description,
+        evidence_sha256=digest.hexdigest(),
+        evidence_name=original,
+        evidence_size=evidence.size,
+        recorded_by=by,
+    )
+    record.evidence.save(evidence.name, evidence, save=False)
+    record.save()
+    enrolment.status = Enrolment.Status.COMPLETE
+    enrolment.completed_at = timezone.make_aware(datetime.datetime.combine(completed_on, datetime.time(12)))
+    enrolment.save(update_fields=["status", "completed_at"])
+    audit.record(
+        audit.Action.CHANGE,
+        actor=by,
+        verb="recorded a completion elsewhere",
+        object=record,
+        details={
+            "person": person.pk,
+            "module": module.pk,
+            "enrolment": enrolment.pk,
+            "completed_on": completed_on.isoformat(),
+            "kind": kind,
+            "evidence_sha256": record.evidence_sha256,
+        },
+    )
+    return record

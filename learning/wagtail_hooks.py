@@ -17,9 +17,9 @@ from core.reports import ReportViewSet
 from people.people_admin import RecordSection
 from scenarios.models import Attempt, PinnedScenario, ScenarioPage
 
-from . import assignment_admin
+from . import assignment_admin, recorded_admin
 from .citations import CitationsToCheckView, stale_citations
-from .models import Enrolment, Exemption
+from .models import Enrolment, Exemption, RecordedCompletion
 
 
 def pages_with_training_records(pages) -> list[Page]:
@@ -85,6 +85,24 @@ def register_assignment_viewset():
 @hooks.register("register_admin_viewset")
 def register_exemption_viewset():
     return assignment_admin.ExemptionViewSet("exemptions")
+
+
+recorded_completions = ReportViewSet(
+    "recorded-completions",
+    report=recorded_admin.RecordedCompletionListing,
+    url_prefix="recorded-completions",
+    urlpatterns=recorded_admin.urlpatterns,
+    add_to_reports_menu=False,
+    add_to_admin_menu=True,
+    menu_label="Recorded completions",
+    icon="tick-inverse",
+    menu_order=345,  # after Exemptions
+)
+
+
+@hooks.register("register_admin_viewset")
+def register_recorded_completions():
+    return recorded_completions
 
 
 # The name and URL are the ones the report had under scenarios: links and bookmarks still work.
@@ -156,6 +174,7 @@ def training_record(person) -> list:
     attestations = Attestation.objects.filter(user=person).select_related("policy_version__document").order_by("pk")
     certificates = Certificate.objects.filter(user=person).select_related("policy_version__document")
     exemptions = Exemption.objects.filter(user=person).select_related("module", "created_by").order_by("created_at")
+    recorded = RecordedCompletion.objects.filter(user=person).select_related("module", "recorded_by")
     states = StateCache()
     return [
         RecordSection(
@@ -234,5 +253,23 @@ def training_record(person) -> list:
                 for exemption in exemptions
             ],
             empty="No exemptions.",
+        ),
+        RecordSection(
+            "Completions recorded by HR",
+            ["Module", "Training", "Completed on", "Evidence", "Recorded by"],
+            [
+                [
+                    row.module.title,
+                    f"{row.get_kind_display()}: {row.description}. {recorded_admin.NOT_AN_ATTESTATION}",
+                    row.completed_on.strftime("%d %b %Y"),
+                    {
+                        "text": f"{row.evidence_name} (SHA-256 {row.evidence_sha256[:16]}…)",
+                        "url": reverse("recorded_completion_evidence", args=[row.pk]),
+                    },
+                    f"{row.recorded_by.get_full_name() or row.recorded_by.username}, {when(row.recorded_at)}",
+                ]
+                for row in recorded
+            ],
+            empty="No completions recorded by HR.",
         ),
     ]

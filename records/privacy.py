@@ -28,7 +28,7 @@ from access.models import AuditEvent
 from certificates.models import Attestation, Certificate, PolicyVersion
 from certificates.serials import grouped
 from core.dates import add_months
-from learning.models import Enrolment, Exemption, Reminder
+from learning.models import Enrolment, Exemption, RecordedCompletion, Reminder
 from people.models import User
 from scenarios.models import Attempt, Response, ScenarioPage
 
@@ -88,6 +88,7 @@ def personal_data(user: User) -> dict[str, Any]:
         "certificates": _certificates(person),
         "reminders": _reminders(person),
         "exemptions": _exemptions(person),
+        "completions_recorded_by_hr": _recorded_completions(person),
         "audit_log": _audit_events(person),
         "sign_in": _sign_in(person),
     }
@@ -288,6 +289,32 @@ def _exemptions(person: User) -> list[dict[str, Any]]:
             "recorded_by": _name(exemption.created_by),
         }
         for exemption in exemptions
+    ]
+
+
+def _recorded_completions(person: User) -> list[dict[str, Any]]:
+    rows = (
+        RecordedCompletion.objects.filter(user=person)
+        .select_related("module", "enrolment", "recorded_by", "withdraws")
+        .order_by("recorded_at", "pk")
+    )
+    return [
+        {
+            "module": row.module.title,
+            "enrolment_cycle": row.enrolment.cycle,
+            "completed_on": _day(row.completed_on),
+            "kind": row.get_kind_display(),
+            "description": row.description,
+            "evidence_file_name": row.evidence_name,
+            "evidence_size_bytes": row.evidence_size,
+            "evidence_sha256": row.evidence_sha256,
+            "recorded_at": _utc(row.recorded_at),
+            "recorded_by": _name(row.recorded_by),
+            "withdraws_record_of": _utc(row.withdraws.recorded_at) if row.withdraws else None,
+            "withdrawal_reason": row.withdrawal_reason or None,
+            "note": "Training done elsewhere, recorded by HR: no attestation or certificate.",
+        }
+        for row in rows
     ]
 
 

@@ -18,7 +18,7 @@ import datetime
 from dataclasses import dataclass, field
 
 import django_filters
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -27,7 +27,7 @@ from wagtail.admin.widgets import AdminDateInput
 
 from core.numbers import percent
 from core.reports import AdminFilterSet, AdminReport
-from learning.models import Enrolment, ModulePage
+from learning.models import Enrolment, ModulePage, RecordedCompletion
 from people.filters import OrgUnitFilter
 from people.models import OrgUnit, User
 
@@ -42,6 +42,16 @@ STATUS_CHOICES = [
 ]
 #: What an export calls each enrolment status: the words the page shows, not the stored code.
 STATUS_LABELS = dict(Enrolment.Status.choices)
+# An enrolment HR completed for training done elsewhere: complete, without attestation or certificate.
+RECORDED_BY_HR = "Complete (recorded by HR)"
+
+
+def recorded_by_hr() -> Exists:
+    """For an enrolment query: HR recorded it as completed by training done elsewhere (and has
+    not withdrawn that record). One subquery in the same query, however many rows."""
+    return Exists(RecordedCompletion.objects.filter(enrolment=OuterRef("pk"), withdraws=None, withdrawn_by=None))
+
+
 #: At most this many bars in the unit report's chart (about 600 px); the table has every unit.
 CHART_BARS = 25
 
@@ -417,6 +427,7 @@ class PeopleReport(AdminReport):
         return (
             current_enrolments()
             .select_related("user__org_unit", "user__line_manager", "module")
+            .annotate(recorded_by_hr=recorded_by_hr())
             .order_by("due_date", "user__last_name", "user__first_name", "pk")
         )
 
@@ -425,6 +436,7 @@ class PeopleReport(AdminReport):
         # streams out without being held in memory.
         return self.filter_queryset(self.get_queryset()).values(
             *[name for name in self.list_export if name not in ("line_manager", "overdue")],
+            "recorded_by_hr",
             line_manager=F("user__line_manager__warrant_number"),
             overdue=ExpressionWrapper(Enrolment.overdue_q(on=timezone.localdate()), output_field=BooleanField()),
         )
@@ -433,6 +445,9 @@ class PeopleReport(AdminReport):
         row = super().to_row_dict(item)
         # The words the page shows ("Passed: attestation needed"), not the stored code.
         row["status"] = STATUS_LABELS.get(row["status"], row["status"])
+        recorded = item.get("recorded_by_hr") if isinstance(item, dict) else getattr(item, "recorded_by_hr", False)
+        if recorded and row["status"] == STATUS_LABELS[Enrolment.Status.COMPLETE]:
+            row["status"] = RECORDED_BY_HR
         row["overdue"] = "Yes" if row["overdue"] else "No"
         return row
 

@@ -40,7 +40,7 @@ from core.pdf import (
     TaggedParagraph,
     new_document,
 )
-from learning.models import Enrolment, ModulePage
+from learning.models import Enrolment, ModulePage, RecordedCompletion
 from scenarios.models import Attempt
 
 NOT_RECORDED = "—"
@@ -64,6 +64,8 @@ class EnrolmentRecord:
     status: str  # the label officers see, such as "Complete"
     due_date: datetime.date
     completed_at: datetime.datetime | None
+    # Completed by training done elsewhere, recorded by HR: what, when, the evidence, and who.
+    recorded_elsewhere: str = ""
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,13 @@ def transcript_for(user) -> Transcript:
     produced_at = timezone.now()
     enrolments = list(Enrolment.objects.filter(user=user).order_by("module_id", "cycle"))
     attempts = list(Attempt.objects.filter(user=user).order_by("module_id", "number"))
-    modules = _module_records(enrolments, attempts)
+    recorded = {
+        row.enrolment_id: row.transcript_line()
+        for row in RecordedCompletion.objects.filter(user=user, withdraws=None, withdrawn_by=None).select_related(
+            "recorded_by"
+        )
+    }
+    modules = _module_records(enrolments, attempts, recorded)
     titles = {module.module_id: module.title for module in modules}
     return Transcript(
         person=_person_details(user),
@@ -173,11 +181,15 @@ def _person_details(user) -> PersonDetails:
     )
 
 
-def _module_records(enrolments: list[Enrolment], attempts: list[Attempt]) -> list[ModuleRecord]:
-    """One record per module the person is enrolled on or has attempted, by title."""
+def _module_records(
+    enrolments: list[Enrolment], attempts: list[Attempt], recorded: dict[int, str] | None = None
+) -> list[ModuleRecord]:
+    """One record per module the person is enrolled on or has attempted, by title. ``recorded``:
+    the transcript line of each enrolment HR recorded as completed elsewhere, by its id."""
+    recorded = recorded or {}
     enrolments_by_module = defaultdict(list)
     for enrolment in enrolments:
-        enrolments_by_module[enrolment.module_id].append(_enrolment_record(enrolment))
+        enrolments_by_module[enrolment.module_id].append(_enrolment_record(enrolment, recorded.get(enrolment.pk, "")))
     attempts_by_module = defaultdict(list)
     for attempt in attempts:
         attempts_by_module[attempt.module_id].append(_attempt_record(attempt))
@@ -198,12 +210,13 @@ def _module_records(enrolments: list[Enrolment], attempts: list[Attempt]) -> lis
     return sorted(records, key=lambda record: (record.title.casefold(), record.module_id))
 
 
-def _enrolment_record(enrolment: Enrolment) -> EnrolmentRecord:
+def _enrolment_record(enrolment: Enrolment, recorded_elsewhere: str = "") -> EnrolmentRecord:
     return EnrolmentRecord(
         cycle=enrolment.cycle,
         status=enrolment.get_status_display(),
         due_date=enrolment.due_date,
         completed_at=enrolment.completed_at,
+        recorded_elsewhere=recorded_elsewhere,
     )
 
 
@@ -479,7 +492,9 @@ def _module_block(module: ModuleRecord, styles) -> list:
 
 def _enrolment_line(enrolment: EnrolmentRecord) -> str:
     line = f"Enrolment cycle {enrolment.cycle}: {enrolment.status}. Due {enrolment.due_date.isoformat()}."
-    if enrolment.completed_at:
+    if enrolment.recorded_elsewhere:  # no attempt, attestation or certificate behind it: say so
+        line += f" {enrolment.recorded_elsewhere}. No attestation or certificate."
+    elif enrolment.completed_at:
         line += f" Completed {_utc(enrolment.completed_at)}."
     return line
 

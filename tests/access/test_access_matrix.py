@@ -25,6 +25,7 @@ gets a 500.
 
 from __future__ import annotations
 
+import datetime
 import inspect
 import io
 import re
@@ -40,6 +41,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
@@ -54,7 +56,7 @@ from access.models import AuditEvent
 from certificates.services import Context
 from learning.factories import EnrolmentFactory
 from learning.models import Assignment, ModulePage
-from learning.services import attest_to_module, begin_module, exempt
+from learning.services import attest_to_module, begin_module, exempt, record_completion
 from people.factories import UserFactory
 from people.models import OrgUnit, PeopleImport, User
 from scenarios.models import ScenarioPage
@@ -254,6 +256,11 @@ ACCESS: dict[str, Rule] = {
     "admin/exemptions/history-results/<int:pk>/": ours(HR),
     "admin/exemptions/usage/<int:pk>/": ours(HR),
     "admin/exemptions/copy/<int:pk>/": ours(HR),
+    # Completions HR records for training done elsewhere, and their evidence (HR's alone).
+    "admin/recorded-completions/": ours(HR),
+    "admin/recorded-completions/results/": ours(HR),
+    "admin/recorded-completions/new/": ours(HR),
+    "admin/recorded-completions/<int:pk>/evidence/": ours(HR),
     # Wagtail's other apps.
     "admin/forms/*": theirs(EDITORS),
     "admin/forms/submissions/*": theirs(NOBODY),  # Attest has no form pages: Wagtail refuses any page
@@ -444,6 +451,15 @@ def build_world(people: dict) -> SimpleNamespace:
         people_import=PeopleImport.objects.create(uploaded_by=people["hr"], file_name="people.csv", content=b"x"),
         assignment=Assignment.objects.get(module=module),
         exemption=exempt(UserFactory(), module, reason="On long-term leave", by=people["hr"]),
+        recorded_completion=record_completion(
+            EnrolmentFactory(module=module).user,
+            module,
+            completed_on=datetime.date(2026, 1, 5),
+            kind="classroom",
+            description="Classroom session",
+            evidence=SimpleUploadedFile("attendance.pdf", b"%PDF-1.4\n"),
+            by=people["hr"],
+        ),
         collection=Collection.get_first_root_node(),
         workflow=Workflow.objects.get(name="Scenario approval"),
         task=Task.objects.get(name="Policy owner approval"),
@@ -537,6 +553,7 @@ def path_values(w) -> dict[str, dict[str, object]]:
         CHOOSE_POLICY: {"pk": w.policy.pk},
         "admin/assignments/": {"pk": w.assignment.pk},
         "admin/exemptions/": {"pk": w.exemption.pk},
+        "admin/recorded-completions/": {"pk": w.recorded_completion.pk},
         "admin/documents/": {"pk": w.document.pk},
         "admin/sites/": {"pk": w.site.pk},
         "admin/users/": {"pk": w.officer.pk},

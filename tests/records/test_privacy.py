@@ -225,8 +225,9 @@ def test_someone_with_no_training_gets_empty_lists(db):
 
 # The number of queries --------------------------------------------------------------------------
 
-QUERIES = 16  # person, enrolments, attempts (+ answers, pinned scenarios, revisions), ledger,
-# certificates (+ policy versions, + their events), reminders, exemptions, audit log, sessions, MFA, single sign-on
+QUERIES = 17  # person, enrolments, attempts (+ answers, pinned scenarios, revisions), ledger,
+# certificates (+ policy versions, + their events), reminders, exemptions, completions recorded by HR,
+# audit log, sessions, MFA, single sign-on
 
 
 def test_the_download_costs_the_same_queries_for_one_attempt(client, demo, django_assert_num_queries):

@@ -177,6 +177,8 @@ class Command(BaseCommand):
                     "add_exemption",
                     "change_exemption",  # an exemption's end date
                     "view_exemption",
+                    "add_recordedcompletion",  # training done elsewhere, with its evidence
+                    "view_recordedcompletion",
                     "view_reports",
                     "view_auditevent",  # the audit log and its exports
                 ],
