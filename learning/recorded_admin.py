@@ -23,7 +23,7 @@ from people.choosers import PersonChooserWidget, search_people
 from people.models import User
 
 from .models import ModulePage, RecordedCompletion
-from .services import EVIDENCE_MAX_BYTES, CannotRecordCompletion, record_completion
+from .services import EVIDENCE_MAX_BYTES, CannotRecordCompletion, record_completion, withdraw_recorded_completion
 
 VIEW = "learning.view_recordedcompletion"
 ADD = "learning.add_recordedcompletion"
@@ -86,12 +86,18 @@ class RecordedCompletionListing(AdminReport):
                 f"{timezone.localtime(row.recorded_at):%d %b %Y %H:%M}"
             ),
         ),
+        TitleColumn(
+            "state",
+            label="State",
+            accessor=lambda row: state(row),
+            get_url=lambda row: reverse("recorded_completion_withdraw", args=[row.pk]) if is_standing(row) else None,
+        ),
     ]
 
     def get_queryset(self):
-        return RecordedCompletion.objects.select_related("user", "module", "recorded_by").order_by(
-            "-recorded_at", "-pk"
-        )
+        return RecordedCompletion.objects.select_related(
+            "user", "module", "recorded_by", "withdrawn_by", "withdraws"
+        ).order_by("-recorded_at", "-pk")
 
     @property
     def is_export(self) -> bool:
@@ -114,6 +120,26 @@ class RecordedCompletionListing(AdminReport):
                 HeaderButton("Record a completion", url=reverse("recorded_completion_add"), icon_name="plus")
             )
         return buttons
+
+
+def is_standing(row: RecordedCompletion) -> bool:
+    """Neither a withdrawal nor withdrawn (read with ``select_related("withdrawn_by")``)."""
+    if row.withdraws_id is not None:
+        return False
+    try:
+        row.withdrawn_by  # noqa: B018 (the reverse one-to-one: present once withdrawn)
+    except RecordedCompletion.DoesNotExist:
+        return True
+    return False
+
+
+def state(row: RecordedCompletion) -> str:
+    if row.withdraws_id is not None:
+        earlier = timezone.localtime(row.withdraws.recorded_at)
+        return f"Withdraws the record of {earlier:%d %b %Y %H:%M}: {row.withdrawal_reason}"
+    if not is_standing(row):
+        return "Withdrawn"
+    return "Standing: withdraw it"
 
 
 class RecordedCompletionForm(forms.Form):
@@ -190,6 +216,37 @@ def add(request):
     )
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why the record was wrong. The record stays, marked withdrawn, and the enrolment opens again.",
+        error_messages={"required": "Give the reason for withdrawing the record."},
+    )
+
+
+def withdraw(request, pk: int):
+    _require(request, ADD)
+    record = get_object_or_404(RecordedCompletion.objects.select_related("user", "module"), pk=pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            withdraw_recorded_completion(record, reason=form.cleaned_data["reason"], by=request.user)
+        except CannotRecordCompletion as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request, f"The record of {record.user} completing {record.module.title} elsewhere is withdrawn."
+            )
+            return redirect("recorded_completions")
+    return TemplateResponse(
+        request,
+        "learning/admin/recorded_completion_withdraw.html",
+        {"form": form, "record": record},
+        status=400 if form.errors else 200,
+    )
+
+
 def evidence(request, pk: int):
     """The evidence file, as an attachment, for HR only; recorded in the audit log."""
     _require(request, VIEW)
@@ -220,4 +277,5 @@ def evidence(request, pk: int):
 urlpatterns = [
     path("new/", add, name="recorded_completion_add"),
     path("<int:pk>/evidence/", evidence, name="recorded_completion_evidence"),
+    path("<int:pk>/withdraw/", withdraw, name="recorded_completion_withdraw"),
 ]

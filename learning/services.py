@@ -633,3 +633,56 @@ def record_completion(
         },
     )
     return record
+
+
+@transaction.atomic
+def withdraw_recorded_completion(record: RecordedCompletion, *, reason: str, by) -> RecordedCompletion:
+    """Correct a completion recorded by mistake: a new row that withdraws ``record`` with the
+    reason (``record`` itself stays as it was), and the enrolment it completed open again
+    (passed, in progress or not started, as the person's own attempts left it), audited.
+
+    Raises ``CannotRecordCompletion`` (changing nothing) for a blank reason, a row that is itself
+    a withdrawal, or one already withdrawn."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise CannotRecordCompletion("Give the reason for withdrawing the record.")
+    record = RecordedCompletion.objects.select_related("user", "module").get(pk=record.pk)
+    if record.withdraws_id is not None:
+        raise CannotRecordCompletion("This record is itself a withdrawal: it cannot be withdrawn.")
+    if RecordedCompletion.objects.filter(withdraws=record).exists():
+        raise CannotRecordCompletion("This record has already been withdrawn.")
+    enrolment = Enrolment.objects.select_for_update().get(pk=record.enrolment_id)
+    correction = RecordedCompletion.objects.create(
+        user_id=record.user_id,
+        module_id=record.module_id,
+        enrolment=enrolment,
+        completed_on=record.completed_on,
+        kind=record.kind,
+        description=record.description,
+        evidence=record.evidence.name,  # the same stored file: the withdrawal says which evidence it was
+        evidence_sha256=record.evidence_sha256,
+        evidence_name=record.evidence_name,
+        evidence_size=record.evidence_size,
+        recorded_by=by,
+        withdraws=record,
+        withdrawal_reason=reason,
+    )
+    # Only a completion this record made is undone: one the person earned since (their own
+    # certificate) stands.
+    if enrolment.status == Enrolment.Status.COMPLETE and not enrolment.certificate_serial:
+        if enrolment.passed_at:
+            enrolment.status = Enrolment.Status.PASSED
+        elif enrolment.started_at:
+            enrolment.status = Enrolment.Status.IN_PROGRESS
+        else:
+            enrolment.status = Enrolment.Status.NOT_STARTED
+        enrolment.completed_at = None
+        enrolment.save(update_fields=["status", "completed_at"])
+    audit.record(
+        audit.Action.CHANGE,
+        actor=by,
+        verb="withdrew a completion recorded elsewhere",
+        object=correction,
+        details={"withdraws": record.pk, "person": record.user_id, "module": record.module_id, "reason": reason},
+    )
+    return correction

@@ -174,7 +174,9 @@ def training_record(person) -> list:
     attestations = Attestation.objects.filter(user=person).select_related("policy_version__document").order_by("pk")
     certificates = Certificate.objects.filter(user=person).select_related("policy_version__document")
     exemptions = Exemption.objects.filter(user=person).select_related("module", "created_by").order_by("created_at")
-    recorded = RecordedCompletion.objects.filter(user=person).select_related("module", "recorded_by")
+    recorded = RecordedCompletion.objects.filter(user=person).select_related(
+        "module", "recorded_by", "withdraws", "withdrawn_by"
+    )
     states = StateCache()
     return [
         RecordSection(
@@ -256,7 +258,7 @@ def training_record(person) -> list:
         ),
         RecordSection(
             "Completions recorded by HR",
-            ["Module", "Training", "Completed on", "Evidence", "Recorded by"],
+            ["Module", "Training", "Completed on", "Evidence", "Recorded by", "State"],
             [
                 [
                     row.module.title,
@@ -267,6 +269,7 @@ def training_record(person) -> list:
                         "url": reverse("recorded_completion_evidence", args=[row.pk]),
                     },
                     f"{row.recorded_by.get_full_name() or row.recorded_by.username}, {when(row.recorded_at)}",
+                    recorded_admin.state(row).removesuffix(": withdraw it"),
                 ]
                 for row in recorded
             ],

@@ -261,6 +261,7 @@ ACCESS: dict[str, Rule] = {
     "admin/recorded-completions/results/": ours(HR),
     "admin/recorded-completions/new/": ours(HR),
     "admin/recorded-completions/<int:pk>/evidence/": ours(HR),
+    "admin/recorded-completions/<int:pk>/withdraw/": ours(HR),  # a new record saying so
     # Wagtail's other apps.
     "admin/forms/*": theirs(EDITORS),
     "admin/forms/submissions/*": theirs(NOBODY),  # Attest has no form pages: Wagtail refuses any page

@@ -317,3 +317,63 @@ def test_the_people_report_makes_the_same_queries_with_completions_recorded(
         record(EnrolmentFactory(module=module), demo["hr"])
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+# A correction is a new record, never an edit --------------------------------------------------------
+
+
+def test_hr_withdraws_a_record_made_by_mistake_and_the_enrolment_opens_again(client, demo, enrolment):
+    row = record(enrolment, demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
+    url = reverse("recorded_completion_withdraw", args=[row.pk])
+    assert client.get(url).status_code == 200
+
+    response = client.post(url, {"reason": "Wrong person: it was her colleague"})
+
+    assert response.status_code == 302
+    original, correction = RecordedCompletion.objects.order_by("pk")
+    assert original.pk == row.pk and original.description == row.description  # kept as it was
+    assert correction.withdraws == original and correction.withdrawal_reason == "Wrong person: it was her colleague"
+    assert correction.recorded_by == demo["hr"] and correction.evidence_sha256 == original.evidence_sha256
+    enrolment.refresh_from_db()
+    assert enrolment.status == Enrolment.Status.NOT_STARTED and enrolment.completed_at is None
+    assert AuditEvent.objects.filter(verb="withdrew a completion recorded elsewhere").count() == 1
+    # No longer shown as a completion on the transcript; Your data shows both rows.
+    [module] = transcript_for(enrolment.user).modules
+    assert "Completed elsewhere" not in _enrolment_line(module.enrolments[0])
+    assert [e["withdrawal_reason"] for e in personal_data(enrolment.user)["completions_recorded_by_hr"]] == [
+        None,
+        "Wrong person: it was her colleague",
+    ]
+    listing = client.get(LIST).content.decode()
+    assert "Withdrawn" in listing and "Wrong person" in listing
+    # And it can now be recorded again, rightly.
+    record(enrolment, demo["hr"])
+
+
+def test_a_withdrawal_needs_a_reason_and_happens_once(client, demo, enrolment):
+    row = record(enrolment, demo["hr"])
+    sign_in_with_mfa(client, demo["hr"])
+    url = reverse("recorded_completion_withdraw", args=[row.pk])
+    response = client.post(url, {"reason": "  "})
+    assert response.status_code == 400 and "Give the reason for withdrawing the record" in response.content.decode()
+    assert RecordedCompletion.objects.count() == 1
+    assert client.post(url, {"reason": "Recorded twice"}).status_code == 302
+    again = client.post(url, {"reason": "Recorded twice"})
+    assert again.status_code == 400 and "already been withdrawn" in again.content.decode()
+    correction = RecordedCompletion.objects.get(withdraws=row)
+    refused = client.post(reverse("recorded_completion_withdraw", args=[correction.pk]), {"reason": "x"})
+    assert refused.status_code == 400 and "itself a withdrawal" in refused.content.decode()
+    assert RecordedCompletion.objects.count() == 2
+
+
+@pytest.mark.parametrize("role", ["officer", "manager", "trainer", "reporting"])
+def test_only_hr_may_withdraw(client, demo, enrolment, role):
+    row = record(enrolment, demo["hr"])
+    sign_in_with_mfa(client, demo[role])
+    url = reverse("recorded_completion_withdraw", args=[row.pk])
+    assert client.get(url).status_code in (302, 403)
+    assert client.post(url, {"reason": "Not mine to withdraw"}).status_code in (302, 403)
+    assert RecordedCompletion.objects.count() == 1
+    enrolment.refresh_from_db()
+    assert enrolment.status == Enrolment.Status.COMPLETE
