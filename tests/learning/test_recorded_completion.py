@@ -377,3 +377,9 @@ def test_only_hr_may_withdraw(client, demo, enrolment, role):
     assert RecordedCompletion.objects.count() == 1
     enrolment.refresh_from_db()
     assert enrolment.status == Enrolment.Status.COMPLETE
+
+
+@pytest.mark.parametrize(("role", "shown"), [("hr", True), ("admin", True), ("trainer", False), ("reporting", False)])
+def test_the_menu_entry_is_shown_to_hr_only(client, demo, role, shown):
+    sign_in_with_mfa(client, demo[role])
+    assert (LIST in client.get("/admin/").content.decode()) is shown
