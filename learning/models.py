@@ -644,10 +644,9 @@ class RecordedCompletion(AppendOnlyModel):
         ordering = ["recorded_at", "pk"]
         # Recorded and read; never changed or deleted (a correction is a new row).
         default_permissions = ("add", "view")
-        # On PostgreSQL the database itself refuses to change or delete a row, whatever the
-        # client. Not TRUNCATE (yet): the test suite empties tables with it after a transactional
-        # test and lets only the ledger's triggers through (tests/conftest.py LEDGER_TRIGGERS).
-        triggers = [trigger for trigger in append_only_triggers() if trigger.name != "append_only_no_truncate"]
+        # On PostgreSQL the database itself refuses to change, delete or truncate it, whatever
+        # the client (the test suite's flush lets these through: tests/conftest.py).
+        triggers = append_only_triggers()
 
     def __str__(self) -> str:
         return f"{self.user} completed {self.module.title} elsewhere on {self.completed_on:%d %b %Y}"

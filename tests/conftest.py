@@ -18,6 +18,7 @@ LEDGER_TRIGGERS = [
         "certificates.CertificateEvent",
         "certificates.CertificatePdf",
         "access.AuditEvent",
+        "learning.RecordedCompletion",
     )
     for operation in ("update", "delete", "truncate")
 ]

@@ -1,5 +1,5 @@
 """On PostgreSQL the database itself keeps a completion recorded by HR as it was written: an
-UPDATE or DELETE is refused whoever connects, not only through the application."""
+UPDATE, DELETE or TRUNCATE is refused whoever connects, not only through the application."""
 
 import datetime
 
@@ -16,7 +16,9 @@ pytestmark = [pytest.mark.postgres]
 
 
 @pytest.fixture
-def recorded(db, settings, tmp_path):
+def recorded(transactional_db, demo, settings, tmp_path):
+    # Committed rows, as in production: PostgreSQL will not even try to TRUNCATE a table with
+    # work pending in the same transaction, which would hide whether the trigger fired.
     settings.MEDIA_ROOT = tmp_path / "media"
     enrolment = EnrolmentFactory(module=ModulePageFactory())
     return record_completion(
@@ -36,6 +38,7 @@ def recorded(db, settings, tmp_path):
         "UPDATE learning_recordedcompletion SET description = 'Changed'",
         "UPDATE learning_recordedcompletion SET evidence_sha256 = ''",
         "DELETE FROM learning_recordedcompletion",
+        "TRUNCATE learning_recordedcompletion CASCADE",
     ],
 )
 def test_postgresql_refuses_to_change_or_delete_a_recorded_completion(recorded, sql):
