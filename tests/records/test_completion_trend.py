@@ -6,11 +6,13 @@ import datetime
 import io
 
 import pytest
+from bs4 import BeautifulSoup
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from core.dates import long_date
 from learning.factories import EnrolmentFactory
 from learning.models import Enrolment, Exemption
 from people.factories import OrgUnitFactory, UserFactory
@@ -132,6 +134,8 @@ def test_the_as_at_page_explains_itself_and_shows_the_day(reporting, history):
     assert "What it cannot rebuild" in text and "the org unit and rank they have today" in text
     assert '<figure class="attest-chart nice-padding" aria-labelledby="completion-chart-caption">' in text
     assert '<svg aria-hidden="true"' in text
+    caption = BeautifulSoup(text, "html.parser").find(id="completion-chart-caption").get_text(" ", strip=True)
+    assert f"As at the end of {long_date(AS_AT)}. The table below gives the same figures" in caption
     # Blank: yesterday.
     assert reporting.get(AS_AT_MODULE).context["as_at"] == day(-1)
 
