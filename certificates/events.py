@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
-from .models import Certificate, CertificateEvent, LedgerAnchor, certificate_facts
+from .models import Certificate, CertificateEvent, LedgerAnchor, certificate_event_appended, certificate_facts
 from .models.events import GENESIS
 
 # Any fixed number (not the ledger's): the PostgreSQL advisory lock that serialises appends.
@@ -48,6 +48,7 @@ def append(
     event.row_hash = event.seal()
     event.save()
     certificate.forget_events()
+    certificate_event_appended.send(sender=CertificateEvent, certificate=certificate, event=event)
     return event
 
 

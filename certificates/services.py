@@ -27,6 +27,7 @@ from .models import (
     LedgerAnchor,
     PolicyDocument,
     PolicyVersion,
+    attested,
     certificate_revoked,
     policy_version_published,
 )
@@ -113,6 +114,7 @@ def attest(
         if existing:
             raise AlreadyAttested(existing) from error
         raise
+    attested.send(sender=Attestation, attestation=row)
     return row
 
 

@@ -26,7 +26,7 @@ from core.numbers import percent
 from .blocks import Option, following_step, right_path, step_names
 from .graph import END
 from .models import Attempt, PinnedScenario, Response, ScenarioPage
-from .signals import attempt_finished
+from .signals import attempt_finished, attempt_started, response_recorded
 
 # However a scenario loops, an attempt ends after this many answers.
 MAX_STEPS = 200
@@ -369,6 +369,7 @@ def start_attempt(
                 )
                 for place, scenario in enumerate(plan, start=1)
             )
+            attempt_started.send(sender=Attempt, attempt=attempt)
             return attempt
     except IntegrityError:
         # A second tab or a double click started one at the same moment: use that one.
@@ -413,6 +414,7 @@ def record_response(attempt: Attempt, position: int, choice_ids: Sequence[str]) 
             )
     except IntegrityError as error:
         raise AlreadyAnswered("You have already answered this step. Your first answer stands.") from error
+    response_recorded.send(sender=Response, attempt=attempt, response=response, step=step)
     after = attempt._walk = _replay(attempt, (*progress.responses, response))
     if after.current is None:
         _finish(attempt, after.answered, after.responses)

@@ -6,7 +6,7 @@
 - ``pdfs``: each certificate's PDF as issued, where it is stored and its SHA-256.
 """
 
-from .certificates import UNTRUSTED, Certificate, certificate_revoked
+from .certificates import UNTRUSTED, Certificate, attested, certificate_event_appended, certificate_revoked
 from .events import CertificateEvent, certificate_facts, event_canonical
 from .ledger import Attestation, LedgerAnchor
 from .pdfs import CertificatePdf
@@ -32,8 +32,10 @@ __all__ = [
     "PolicyDocument",
     "PolicyVersion",
     "PolicyVersionQuerySet",
+    "attested",
     "binding_today",
     "body_hash",
+    "certificate_event_appended",
     "certificate_facts",
     "certificate_revoked",
     "event_canonical",

@@ -22,6 +22,14 @@ from .policies import PolicyVersion
 # can send the holder back to it.
 certificate_revoked = Signal()
 
+# Sent inside the transaction that appends any event to a certificate's chain (issued, revoked,
+# marked superseded), with ``certificate`` and ``event``: for whoever mirrors certificates
+# elsewhere (a learning record store).
+certificate_event_appended = Signal()
+
+# Sent inside the transaction that appends an attestation to the ledger, with ``attestation``.
+attested = Signal()
+
 
 class CertificateQuerySet(AppendOnlyQuerySet):
     def with_events(self) -> CertificateQuerySet:
