@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("scenarios.urls")),
     path("", include("learning.urls")),
     path("", include("records.urls")),
+    path("lti/", include("lti.urls")),
     path("", include("core.urls")),  # the accessibility statement
     path("training/", include(wagtail_urls)),
 ]

@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "scenarios",
     "certificates",
     "learning",
+    "lti",
+    "xapi",
     "records",
     "demo",
     "wagtail.contrib.forms",
@@ -413,3 +415,9 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# --- The force's learning platform (LTI 1.3): lti/ ------------------------------------------------
+
+# --- Statements to the force's learning record store (xAPI): xapi/ -------------------------------
+
+# --- Signed certificate PDFs (PAdES, pyHanko): certificates/signing.py ----------------------------

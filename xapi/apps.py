@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class XapiConfig(AppConfig):
+    name = "xapi"
+    verbose_name = "Learning record store (xAPI)"
