@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "lti"
-urlpatterns: list = []
+urlpatterns = [
+    path("jwks/", views.jwks, name="jwks"),
+    path("login/", views.login_initiation, name="login"),
+    path("launch/", views.launch, name="launch"),
+    path("continue/<str:key>/", views.continue_to_module, name="continue"),
+]
