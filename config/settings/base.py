@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "scenarios",
     "certificates",
     "learning",
+    "lti_tool",  # django-lti: platform registrations, deployments, the tool's keys (lti/)
     "lti",
     "xapi",
     "records",
@@ -114,6 +115,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Outside the session middleware so it sees the cookies it set: lti/middleware.py
+    "lti.middleware.PlatformFrameMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "core.sites.SiteMiddleware",
