@@ -420,6 +420,12 @@ LOGGING = {
 }
 
 # --- The force's learning platform (LTI 1.3): lti/ ------------------------------------------------
+# An LTI id_token older than this is refused even if the platform's exp claim is later; a used
+# nonce is remembered (in the shared cache) this long, so a replay inside it is refused.
+LTI_LAUNCH_MAX_AGE_SECONDS = 600
+# A grade the platform refused is tried again after 1, 2, 4... minutes, up to this many tries;
+# then it stays "failed" in the admin until an administrator retries it.
+LTI_GRADE_MAX_TRIES = 8
 
 # --- Statements to the force's learning record store (xAPI): xapi/ -------------------------------
 
