@@ -12,6 +12,7 @@ class CertificatesConfig(AppConfig):
         from .models import PolicyDocument, PolicyVersion
         from .models.policies import forget_binding_versions
         from .services import store_published_version
+        from .signing import check_signing_key  # noqa: F401 (registers the signing key's deployment check)
 
         def store_version(sender, instance, revision=None, **kwargs):
             store_published_version(instance, revision)

@@ -22,6 +22,7 @@ from core.dates import long_date
 from core.pdf import BLUE, BOLD, PAGE_MARGIN, REGULAR, TEXT, new_canvas
 
 from .models import Certificate
+from .signing import sign_pdf
 
 
 def verification_url(certificate: Certificate) -> str:
@@ -66,7 +67,13 @@ def draw_qr_code(canvas: Canvas, text: str, x: float, y: float, size: float) -> 
 
 
 def render_pdf(certificate: Certificate) -> bytes:
-    """The certificate as PDF bytes."""
+    """The certificate as PDF bytes, signed by the force (``signing``) when a signing key is
+    configured. Reproducible: the same certificate gives the same bytes (``stored_pdfs``)."""
+    return sign_pdf(draw_pdf(certificate), signed_at=certificate.issued_at)
+
+
+def draw_pdf(certificate: Certificate) -> bytes:
+    """The certificate as PDF bytes, unsigned."""
     buffer = io.BytesIO()
     width, height = landscape(A4)
     canvas = new_canvas(

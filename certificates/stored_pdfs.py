@@ -24,6 +24,7 @@ from django_tasks import task
 
 from .models import Certificate, CertificatePdf
 from .pdf import render_pdf
+from .signing import timestamped
 
 # The folder of the default storage the PDFs are kept in. Never serve it: a PDF names its holder.
 FOLDER = "certificate-pdfs"
@@ -66,7 +67,9 @@ def issued_pdf(certificate: Certificate) -> tuple[CertificatePdf, bytes]:
 
 
 def _draw_and_store(certificate: Certificate) -> tuple[CertificatePdf, bytes]:
-    data = render_pdf(certificate)
+    # Timestamped (when an authority is configured) only here: a timestamp is new bytes each
+    # time, so a timestamped PDF lost from storage is restored from a backup, not drawn again.
+    data = timestamped(render_pdf(certificate))
     digest = sha256(data)
     # A random part in the name, so that two processes drawing at once never write one file, and
     # nobody can guess where a PDF is from its serial.

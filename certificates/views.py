@@ -6,7 +6,7 @@ import io
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django_ratelimit.decorators import ratelimit
@@ -21,6 +21,7 @@ from .models import UNTRUSTED, Certificate, PolicyDocument, PolicyVersion
 from .pdf import verification_url
 from .serials import InvalidSerial, grouped, normalise
 from .services import certificate_verifies
+from .signing import public_identity
 from .stored_pdfs import PdfUnavailable, issued_pdf
 
 VERIFY_WINDOW_MINUTES = 10
@@ -84,6 +85,7 @@ def pdf(request, serial: str):
 
 def _verify_form_with_error(request, typed: str, error: InvalidSerial, status: int = 200):
     context = {"error": str(error), "error_summary": [("serial", str(error))], "typed": typed}
+    context["signing"] = public_identity()
     return render(request, "certificates/verify_form.html", context, status=status)
 
 
@@ -102,7 +104,7 @@ def verify_form(request):
     """The public form to type a serial; a well-formed one goes to its verification page."""
     typed = request.GET.get("serial")
     if typed is None:
-        return render(request, "certificates/verify_form.html", {})
+        return render(request, "certificates/verify_form.html", {"signing": public_identity()})
     try:
         compact = normalise(typed)
     except InvalidSerial as error:
@@ -149,10 +151,25 @@ def verify(request, serial: str):
     state = certificate.current_state
     if not (certificate_verifies(certificate) and events.chain_complete()):
         state = UNTRUSTED  # its attestation, or the chain of certificate events, was changed
-    context = {"certificate": certificate, "state": state, "serial": serial}
+    context = {"certificate": certificate, "state": state, "serial": serial, "signing": public_identity()}
     if state == "superseded":
         context["replaced_by"], context["in_force"] = _replacement(certificate)
     return render(request, "certificates/verify_result.html", context)
+
+
+def signing_certificate(request, encoding: str):
+    """The certificate the force signs its certificate PDFs with, for anyone to add to their
+    PDF reader's trusted certificates: PEM text, or DER (.cer, which Windows opens). A 404 when
+    PDFs are not signed."""
+    identity = public_identity()
+    if identity is None:
+        raise Http404("Certificate PDFs are not signed.")
+    if encoding == "pem":
+        response = HttpResponse(identity.pem, content_type="application/x-pem-file")
+    else:
+        response = HttpResponse(identity.der, content_type="application/pkix-cert")
+    response["Content-Disposition"] = f'attachment; filename="certificate-signing.{encoding}"'
+    return response
 
 
 def _replacement(certificate: Certificate) -> tuple[PolicyVersion | None, PolicyVersion | None]:

@@ -430,3 +430,17 @@ LTI_GRADE_MAX_TRIES = 8
 # --- Statements to the force's learning record store (xAPI): xapi/ -------------------------------
 
 # --- Signed certificate PDFs (PAdES, pyHanko): certificates/signing.py ----------------------------
+# The force's key and certificate for signing certificate PDFs (PEM or DER files; the certificate
+# file may go on with its issuers). Unset: PDFs are unsigned (deployment check certificates.W001),
+# except where demo data is allowed (dev), which signs with the demo pair seed_demo makes in
+# CERTIFICATE_DEMO_SIGNING_DIR (var/ is outside git). With CERTIFICATE_TIMESTAMP_URL (an RFC 3161
+# timestamp authority) each PDF is also timestamped when first stored. Docs: operators.md.
+CERTIFICATE_SIGNING_KEY = env.str("CERTIFICATE_SIGNING_KEY", default="")
+CERTIFICATE_SIGNING_CERT = env.str("CERTIFICATE_SIGNING_CERT", default="")
+CERTIFICATE_SIGNING_KEY_PASSWORD = env.str("CERTIFICATE_SIGNING_KEY_PASSWORD", default="")
+CERTIFICATE_TIMESTAMP_URL = env.str("CERTIFICATE_TIMESTAMP_URL", default="")
+# The timestamp authority's root certificate(s), PEM; empty: the operating system's trust list.
+CERTIFICATE_TIMESTAMP_ROOTS = env.str("CERTIFICATE_TIMESTAMP_ROOTS", default="")
+CERTIFICATE_DEMO_SIGNING_DIR = BASE_DIR / "var" / "certificate-signing"
+if bool(CERTIFICATE_SIGNING_KEY) != bool(CERTIFICATE_SIGNING_CERT):
+    raise ImproperlyConfigured("Set both CERTIFICATE_SIGNING_KEY and CERTIFICATE_SIGNING_CERT, or neither.")

@@ -21,3 +21,6 @@ WHITENOISE_USE_FINDERS = True
 DEMO_DATA_ALLOWED = True
 # Files (certificate PDFs) are kept in memory: a test run leaves nothing behind.
 STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+# Certificate PDFs unsigned, whatever a developer's var/ holds: tests that sign configure a key
+# pair of their own (tests/certificates/test_signing.py).
+CERTIFICATE_DEMO_SIGNING_DIR = None

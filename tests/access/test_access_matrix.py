@@ -318,6 +318,9 @@ ACCESS: dict[str, Rule] = {
     "readyz": ours(EVERYONE),  # for load balancers: says only whether the database is ready
     "verify/": ours(EVERYONE),
     "verify/<str:serial>/": ours(EVERYONE),
+    # The PDFs' signing certificate, public; a 404 where PDFs are not signed (the tests), hence generic.
+    "verify/signing-certificate.pem": ours(EVERYONE, generic=True),
+    "verify/signing-certificate.cer": ours(EVERYONE, generic=True),
     "attempts/<uuid:public_id>/": ours(SAMS_ATTEMPT),
     "attempts/<uuid:public_id>/steps/<int:position>/": ours(SAMS_ATTEMPT),
     "attempts/<uuid:public_id>/result/": ours(SAMS_ATTEMPT),

@@ -44,6 +44,7 @@ from wagtail.models import (
 from access.mfa import requires_mfa
 from certificates.models import Attestation, PolicyDocument
 from certificates.services import Context
+from certificates.signing import ensure_demo_pair
 from learning.content import ContentError, install_module, install_policy, load_module
 from learning.models import Assignment, ModuleIndexPage, ModulePage
 from learning.services import attest_to_module, begin_module, enrol_assignment, open_due_reattestation_cycles
@@ -109,6 +110,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo data is only for development and test settings: it creates accounts with a published password."
             )
+        # Before any certificate is issued: its PDF is signed with the demo certificate, kept outside git.
+        if ensure_demo_pair():
+            self.stdout.write(f"Demo certificate signing key made in {settings.CERTIFICATE_DEMO_SIGNING_DIR}.")
         try:
             content = load_module(DEMO_MODULE)
         except ContentError as error:
