@@ -429,6 +429,28 @@ LTI_GRADE_MAX_TRIES = 8
 
 # --- Statements to the force's learning record store (xAPI): xapi/ -------------------------------
 
+# Off unless XAPI_LRS_ENDPOINT is set (the LRS's statements resource is this address plus
+# "statements"). The person is named by an account on XAPI_ACCOUNT_HOMEPAGE (the force's home
+# page; default SITE_URL), never by email. Docs: operators.md (the learning record store).
+XAPI_LRS_ENDPOINT = env.str("XAPI_LRS_ENDPOINT", default="").strip()
+if XAPI_LRS_ENDPOINT and not XAPI_LRS_ENDPOINT.endswith("/"):
+    XAPI_LRS_ENDPOINT += "/"
+XAPI_LRS_USERNAME = env.str("XAPI_LRS_USERNAME", default="")
+XAPI_LRS_PASSWORD = env.str("XAPI_LRS_PASSWORD", default="")
+# Empty: SITE_URL as each settings file leaves it (read when a statement is built).
+XAPI_ACCOUNT_HOMEPAGE = env.str("XAPI_ACCOUNT_HOMEPAGE", default="").rstrip("/")
+XAPI_BATCH_SIZE = env.int("XAPI_BATCH_SIZE", default=50)
+XAPI_TIMEOUT_SECONDS = env.float("XAPI_TIMEOUT_SECONDS", default=5.0)
+if XAPI_LRS_ENDPOINT and not re.match(r"^https?://", XAPI_LRS_ENDPOINT):
+    raise ImproperlyConfigured("XAPI_LRS_ENDPOINT must be the LRS's http:// or https:// address, or empty.")
+if XAPI_LRS_ENDPOINT and not (XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD):
+    raise ImproperlyConfigured(
+        "Set XAPI_LRS_USERNAME and XAPI_LRS_PASSWORD (the LRS's basic auth) with XAPI_LRS_ENDPOINT."
+    )
+if not 1 <= XAPI_BATCH_SIZE <= 500:
+    raise ImproperlyConfigured("XAPI_BATCH_SIZE must be between 1 and 500 statements.")
+
+
 # --- Signed certificate PDFs (PAdES, pyHanko): certificates/signing.py ----------------------------
 # The force's key and certificate for signing certificate PDFs (PEM or DER files; the certificate
 # file may go on with its issuers). Unset: PDFs are unsigned (deployment check certificates.W001),
