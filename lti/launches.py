@@ -27,6 +27,8 @@ from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch,
 from pylti1p3.deployment import Deployment
 from pylti1p3.exception import LtiException
 
+from .keys import ensure_key
+
 # The platform's keys are fetched at most this often (a new kid waits for the next fetch).
 PLATFORM_KEYS_KEPT_SECONDS = 300
 PLATFORM_TIMEOUT_SECONDS = 5
@@ -198,8 +200,6 @@ def validated_launch(request) -> StrictMessageLaunch:
     """The launch posted to ``request``, checked; raises ``LaunchRefused`` saying why not."""
     if not request.POST.get("id_token"):
         raise LaunchRefused("malformed", NOT_FROM_PLATFORM)
-    from .services import ensure_key
-
     ensure_key()  # django-lti's registration lookup reads the tool's key
     try:
         launch = StrictMessageLaunch(request)

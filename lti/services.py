@@ -7,13 +7,14 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from lti_tool.models import Key, LtiDeployment, LtiRegistration
+from lti_tool.models import LtiDeployment, LtiRegistration
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.grade import Grade
 
 from learning.models import ModulePage
 from people.models import User
 
+from .keys import ensure_key
 from .launches import Claims, LaunchRefused, TimeoutSession
 from .models import GradeReturn, Launch, Platform, PlatformAccountLink
 
@@ -33,13 +34,6 @@ AUTHOR_ROLES = (
     "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
     "http://purl.imsglobal.org/vocab/lis/v2/system/person#Administrator",
 )
-
-
-def ensure_key() -> Key:
-    """The tool's newest active signing key, made the first time one is needed (django-lti signs
-    with the newest active key; ``manage.py rotate_keys`` adds one and retires old ones)."""
-    key = Key.objects.active().order_by("-datetime_created").first()
-    return key or Key.objects.generate()
 
 
 def person_for(registration: LtiRegistration, claims: Claims) -> User:

@@ -16,12 +16,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from lti_tool.models import Key, LtiRegistration
-from pylti1p3.exception import LtiException
+from pylti1p3.exception import LtiException, OIDCException
 
 from access import audit
 from people.models import User
 
 from . import services
+from .keys import ensure_key
 from .launches import Claims, LaunchRefused, oidc_login, validated_launch
 from .middleware import FRAMED_BY, platform_origin
 from .models import origin_of
@@ -36,7 +37,7 @@ LINK_EXPIRED = "This link has expired: open the module again from the learning p
 def jwks(request):
     """The tool's public keys: every active key, so a platform still holding a token signed with
     the previous key can check it until that key is retired (``manage.py rotate_keys``)."""
-    services.ensure_key()
+    ensure_key()
     response = JsonResponse(Key.objects.as_jwks())
     response["Cache-Control"] = "public, max-age=300"
     return response
@@ -73,9 +74,10 @@ def login_initiation(request):
     origin = _registered_origin(issuer)
     if urlsplit_path(target) != reverse("lti:launch"):
         return refused(request, LaunchRefused("bad-login", "This login names no Attest launch address."), origin=origin)
+    ensure_key()  # django-lti's registration lookup reads the tool's key
     try:
         return oidc_login(request).redirect(target)
-    except (LtiException, AssertionError, ValueError):
+    except (LtiException, OIDCException, AssertionError, ValueError):
         refusal = LaunchRefused("unknown-platform", "This learning platform is not registered with Attest.")
         return refused(request, refusal, origin=origin)
 
@@ -172,7 +174,7 @@ def choose_module(request, message_launch, claims: Claims, origin: str | None):
     return_url = claims.deep_linking_settings.get("deep_link_return_url")
     if not isinstance(return_url, str) or not origin_of(return_url):
         raise LaunchRefused("malformed", "The learning platform gave no address to return the chosen module to.")
-    services.ensure_key()
+    ensure_key()
     launch_url = request.build_absolute_uri(reverse("lti:launch"))
     choices = [
         {"module": module, "jwt": services.deep_link_response(message_launch, module, launch_url)}

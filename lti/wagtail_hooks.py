@@ -10,11 +10,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 from lti_tool.models import Key, LtiDeployment, LtiRegistration
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -103,8 +104,27 @@ class AccountLinkViewSet(ModelViewSet):
         return LinkForm
 
 
+class OnlyPolicy(ModelPermissionPolicy):
+    """The model's own permissions (administrators), for these actions only."""
+
+    def __init__(self, model, actions):
+        super().__init__(model)
+        self.actions = set(actions)
+
+    def user_has_permission(self, user, action):
+        return action in self.actions and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(Key, OnlyPolicy(Key, {"view", "change"}))
+register_permission_policy(GradeReturn, OnlyPolicy(GradeReturn, {"view"}))
+
+
 class KeyViewSet(ModelViewSet):
-    """The tool's signing keys, read only: ``manage.py rotate_keys`` adds and retires them."""
+    """The tool's signing keys: ``manage.py rotate_keys`` adds one and retires old ones; an
+    administrator may retire one here (a key the platform may still hold stays until then)."""
 
     model = Key
     icon = "key"
@@ -112,8 +132,14 @@ class KeyViewSet(ModelViewSet):
     list_display = ["__str__", "is_active", "datetime_created"]
     panels = [FieldPanel("is_active")]
 
-    def get_urlpatterns(self):
-        return [p for p in super().get_urlpatterns() if p.name in ("index", "results", "edit")]
+
+class RetryColumn(Column):
+    cell_template_name = "lti/admin/retry_cell.html"
+
+    def get_cell_context_data(self, instance, parent_context):
+        context = super().get_cell_context_data(instance, parent_context)
+        context["retry_url"] = reverse("lti-grade-returns:retry", args=[instance.pk])
+        return context
 
 
 class GradeReturnViewSet(ModelViewSet):
@@ -122,14 +148,22 @@ class GradeReturnViewSet(ModelViewSet):
     model = GradeReturn
     icon = "upload"
     menu_label = "Grade returns"
-    list_display = ["__str__", "kind", "score_given", "status", "tries", "next_try_at", "last_error"]
+    list_display = [
+        "__str__",
+        "kind",
+        "score_given",
+        "status",
+        "tries",
+        "next_try_at",
+        "last_error",
+        RetryColumn("retry", label="Retry"),
+    ]
     list_filter = ["status", "kind"]
     inspect_view_enabled = True
     panels = [FieldPanel("status", read_only=True)]
 
     def get_urlpatterns(self):
-        kept = [p for p in super().get_urlpatterns() if p.name in ("index", "results", "inspect")]
-        return [*kept, path("retry/<int:pk>/", self.retry_view, name="retry")]
+        return [*super().get_urlpatterns(), path("retry/<int:pk>/", self.retry_view, name="retry")]
 
     def retry_view(self, request, pk):
         return _retry(request, pk, self.get_url_name("index"))
