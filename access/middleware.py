@@ -195,7 +195,8 @@ class AccessDeniedMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        if response.status_code == 403:
+        # A view that recorded its own refusal, with its reason, marks the response (lti/views.py).
+        if response.status_code == 403 and not getattr(response, "refusal_audited", False):
             audit.denied(request, "page", method=request.method, status=403)
         return response
 
