@@ -103,7 +103,8 @@ def statement(request, pk: int):
             request=request,
             verb="retried a statement to the learning record store",
             object=row,
-            details={"statement_id": str(row.statement_id), "tries": row.tries, "last_error": row.last_error},
+            # "statement…" would be scrubbed as a secret (it contains "state"): hence xapi_id.
+            details={"xapi_id": str(row.statement_id), "tries": row.tries, "last_error": row.last_error},
         )
         send_after_commit()
         messages.success(request, f"Statement {row.statement_id} will be sent again now.")

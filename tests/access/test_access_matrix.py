@@ -262,6 +262,69 @@ ACCESS: dict[str, Rule] = {
     "admin/recorded-completions/new/": ours(HR),
     "admin/recorded-completions/<int:pk>/evidence/": ours(HR),
     "admin/recorded-completions/<int:pk>/withdraw/": ours(HR),  # a new record saying so
+    # Statements waiting for the learning record store, and their retry (administrators' alone).
+    "admin/xapi-statements/": ours(ADMIN),
+    "admin/xapi-statements/results/": ours(ADMIN),
+    "admin/xapi-statements/<int:pk>/": ours(ADMIN, generic=True),  # no statement with the LRS off: a 404
+    # Learning platforms (LTI 1.3): administrators register them; HR links platform accounts.
+    "admin/lti-registrations/": ours(ADMIN),
+    "admin/lti-registrations/results/": ours(ADMIN),
+    "admin/lti-registrations/new/": ours(ADMIN),
+    "admin/lti-registrations/edit/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-registrations/delete/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-registrations/history/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-registrations/history-results/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-registrations/usage/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-registrations/copy/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-deployments/": ours(ADMIN),
+    "admin/lti-deployments/results/": ours(ADMIN),
+    "admin/lti-deployments/new/": ours(ADMIN),
+    "admin/lti-deployments/edit/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-deployments/delete/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-deployments/history/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-deployments/history-results/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-deployments/usage/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-deployments/copy/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-platform-rules/": ours(ADMIN),
+    "admin/lti-platform-rules/results/": ours(ADMIN),
+    "admin/lti-platform-rules/new/": ours(ADMIN),
+    "admin/lti-platform-rules/edit/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-platform-rules/delete/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-platform-rules/history/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-platform-rules/history-results/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-platform-rules/usage/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-platform-rules/copy/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-account-links/": ours(HR),
+    "admin/lti-account-links/results/": ours(HR),
+    "admin/lti-account-links/new/": ours(HR),
+    "admin/lti-account-links/edit/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
+    "admin/lti-account-links/delete/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
+    "admin/lti-account-links/history/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
+    "admin/lti-account-links/history-results/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
+    "admin/lti-account-links/usage/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
+    "admin/lti-account-links/copy/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
+    # Grades owed to platforms: administrators see and retry them; nobody adds or edits one.
+    "admin/lti-grade-returns/": ours(ADMIN),
+    "admin/lti-grade-returns/results/": ours(ADMIN),
+    "admin/lti-grade-returns/new/": ours(NOBODY),
+    "admin/lti-grade-returns/inspect/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-grade-returns/retry/<int:pk>/": ours(ADMIN, generic=True),  # POST only
+    "admin/lti-grade-returns/edit/<int:pk>/": ours(NOBODY),
+    "admin/lti-grade-returns/delete/<int:pk>/": ours(NOBODY),
+    "admin/lti-grade-returns/copy/<int:pk>/": ours(NOBODY),
+    "admin/lti-grade-returns/history/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-grade-returns/history-results/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-grade-returns/usage/<int:pk>/": ours(ADMIN, generic=True),
+    # Attest's signing keys: administrators retire one; manage.py rotate_keys makes them.
+    "admin/lti-keys/": ours(ADMIN),
+    "admin/lti-keys/results/": ours(ADMIN),
+    "admin/lti-keys/new/": ours(NOBODY),
+    "admin/lti-keys/edit/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-keys/delete/<int:pk>/": ours(NOBODY),
+    "admin/lti-keys/copy/<int:pk>/": ours(NOBODY),
+    "admin/lti-keys/history/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-keys/history-results/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-keys/usage/<int:pk>/": ours(ADMIN, generic=True),
     # Wagtail's other apps.
     "admin/forms/*": theirs(EDITORS),
     "admin/forms/submissions/*": theirs(NOBODY),  # Attest has no form pages: Wagtail refuses any page
@@ -335,6 +398,11 @@ ACCESS: dict[str, Rule] = {
     "team/reminders/": ours({"manager", "admin"}),  # POST only; people.view_team, with an org unit
     "my-data/": ours(SIGNED_IN),
     "my-data/download/": ours(SIGNED_IN),
+    # The learning platform's side of LTI 1.3: each checks the platform's signed token, not a session.
+    "lti/jwks/": ours(EVERYONE),
+    "lti/login/": ours(EVERYONE),  # without a registered platform's parameters: a 400 refusal page
+    "lti/launch/": ours(EVERYONE),  # POST only
+    "lti/continue/<str:key>/": ours(EVERYONE),  # an unknown key: a 400 refusal page
     # Wagtail's page serving: training content is for signed-in people.
     "training/_util/authenticate_with_password/<int:page_view_restriction_id>/<int:page_id>/": theirs(EVERYONE),
     # Wagtail's front-end sign-in form (Django's LoginView) signs in with a password alone, past
@@ -343,7 +411,7 @@ ACCESS: dict[str, Rule] = {
     "training/((?:[\\w\\-]+/)*)$": ours(SIGNED_IN),
 }
 
-PROJECT_APPS = ("learning", "certificates", "scenarios", "access", "config")
+PROJECT_APPS = ("learning", "certificates", "scenarios", "access", "config", "lti")
 
 
 # The routes ------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ class StandInLRS:
     requests: list[tuple[str, int]] = field(default_factory=list)  # (method, statements in it)
     refusals: list[str] = field(default_factory=list)
     failures: list = field(default_factory=list)  # what the next requests fail with, in order
+    validate: bool = True  # the benchmark turns it off to time our side alone
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -111,7 +112,7 @@ class Handler(BaseHTTPRequestHandler):
         ids = [statement.get("id") for statement in statements]
         if None in ids or len(set(ids)) != len(ids):
             return "400:every statement needs its own id"
-        for statement in statements:
+        for statement in statements if self.lrs.validate else ():
             if found := problems(statement):
                 return f"400:statement {statement.get('id')}: {'; '.join(found)}"
         with self.lrs.lock:
