@@ -56,9 +56,10 @@ logger = logging.getLogger("attest.certificates.pdf")
 FIELD_NAME = "ForceSignature"
 DEMO_SUBJECT = "Attest DEMO certificate signing — not for real use"
 DEMO_KEY_FILE, DEMO_CERT_FILE = "demo-signing-key.pem", "demo-signing-certificate.pem"
-# Bytes kept for the signature: enough for an RSA 4096 signature and a certificate chain of a
-# few certificates. Fixed, rather than estimated by signing twice (pyHanko's default).
-SIGNATURE_BYTES = 16384
+# Room kept for the signature (CMS) beyond the certificates it carries: the signature itself (512
+# bytes for RSA 4096) and its signed attributes, with a wide margin. Sized from the certificates
+# rather than estimated by signing twice (pyHanko's default), which would double the cost.
+SIGNATURE_OVERHEAD_BYTES = 4096
 TIMESTAMP_TIMEOUT_SECONDS = 10
 
 
@@ -97,6 +98,15 @@ class SigningIdentity:
     @property
     def is_demo(self) -> bool:
         return DEMO_SUBJECT in self.subject
+
+    @property
+    def signs_documents(self) -> bool:
+        """Whether the certificate's key usage allows document signatures (no extension: any use)."""
+        try:
+            usage = self.certificate.extensions.get_extension_for_class(x509.KeyUsage).value
+        except x509.ExtensionNotFound:
+            return True
+        return usage.digital_signature and usage.content_commitment
 
     @property
     def not_valid_after(self) -> datetime.datetime:
@@ -262,7 +272,8 @@ def sign_pdf(data: bytes, *, signed_at: datetime.datetime, identity: SigningIden
     )
     writer = _ReproducibleUpdate(io.BytesIO(data))
     signer = _SignerAt(meta, identity.signer, signing_time=signed_at.astimezone(datetime.UTC).replace(microsecond=0))
-    return signer.sign_pdf(writer, bytes_reserved=SIGNATURE_BYTES).getvalue()
+    reserved = sum(len(c.public_bytes(serialization.Encoding.DER)) for c in identity.chain) + SIGNATURE_OVERHEAD_BYTES
+    return signer.sign_pdf(writer, bytes_reserved=2 * reserved).getvalue()  # hex digits, two a byte
 
 
 def timestamper() -> TimeStamper | None:
@@ -376,6 +387,15 @@ def check_signing_key(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
                 "Certificate PDFs are signed with the demo certificate.",
                 hint="Configure the force's own key and certificate.",
                 id="certificates.W002",
+            )
+        )
+    if not identity.signs_documents:
+        messages.append(
+            checks.Warning(
+                "The signing certificate's key usage lacks digital signature or non-repudiation "
+                "(content commitment): PDF readers will not accept its signatures.",
+                hint="Ask for a document signing certificate with both key usages.",
+                id="certificates.W004",
             )
         )
     if identity.not_valid_after < datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=30):

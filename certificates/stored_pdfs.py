@@ -10,6 +10,10 @@ put back in storage (an altered file is kept beside it, for whoever investigates
 bytes would be a document the certificate was not issued with, and ``PdfUnavailable`` is raised
 for the operators to restore the file from a backup. Each case is logged on
 ``attest.certificates.pdf``.
+
+The PDF is signed by the force (``signing``) as it is drawn, reproducibly, so all of this holds
+for signed PDFs too. With a timestamp authority configured, the first storage also timestamps
+it: that file cannot be drawn again, so if it is lost it is restored from a backup.
 """
 
 from __future__ import annotations

@@ -156,6 +156,57 @@ def test_with_no_key_configured_the_pdf_is_the_unsigned_drawing(certificate, set
     assert PdfFileReader(io.BytesIO(data)).embedded_signatures == []
 
 
+def issued_by_a_force_ca(folder: Path) -> tuple[Path, Path, Path]:
+    """A signing key and its certificate issued by a force CA, the file holding the certificate
+    then the CA's (as a force's PKI hands them out); and the CA certificate alone."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    def name(text):
+        return x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, text)])
+
+    now = datetime.datetime.now(datetime.UTC)
+    ca_key, key = (rsa.generate_private_key(public_exponent=65537, key_size=2048) for _ in range(2))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("Test Constabulary root CA"))
+        .issuer_name(name("Test Constabulary root CA"))
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(name("Test Constabulary certificates"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        )  # digital signature and non-repudiation, as PAdES validators expect
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    key_path, chain_path, ca_path = folder / "key.pem", folder / "chain.pem", folder / "ca.pem"
+    key_path.write_bytes(key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    chain_path.write_bytes(leaf.public_bytes(pem) + ca.public_bytes(pem))
+    ca_path.write_bytes(ca.public_bytes(pem))
+    return key_path, chain_path, ca_path
+
+
+def test_a_certificate_issued_by_the_forces_ca_is_trusted_through_the_ca(certificate, settings, tmp_path):
+    key_path, chain_path, ca_path = issued_by_a_force_ca(tmp_path)
+    settings.CERTIFICATE_SIGNING_KEY, settings.CERTIFICATE_SIGNING_CERT = str(key_path), str(chain_path)
+    status = validate(render_pdf(certificate), trusting=ca_path)  # a reader trusting the CA alone
+    assert status.bottom_line
+    assert signing.signing_identity().subject == "CN=Test Constabulary certificates"
+
+
 def test_a_key_that_is_not_the_certificates_is_refused_not_used(certificate, settings, key_pairs):
     settings.CERTIFICATE_SIGNING_KEY = str(key_pairs["other"][0])
     settings.CERTIFICATE_SIGNING_CERT = str(key_pairs["force"][1])
