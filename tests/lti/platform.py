@@ -41,6 +41,7 @@ class Platform:
         self.key, self.kid = key or _KEY, kid
         self.tool_jwks: dict = {"keys": []}  # what the platform fetched from Attest's /lti/jwks/
         self.scores: list[dict] = []  # every score posted, with its line item
+        self.arrivals: list[float] = []  # when each arrived (time.perf_counter)
         self.lineitems: dict[str, dict] = {"1": {"id": "", "scoreMaximum": 100, "label": "Attest"}}
         self.tokens_issued: list[dict] = []
         self.fail_scores = 0  # answer this many score posts with 500
@@ -100,6 +101,7 @@ class Platform:
                         platform.fail_scores -= 1
                         return self._json(500, {"error": "platform is down"})
                     platform.scores.append({"lineitem": path.removesuffix("/scores"), **json.loads(body)})
+                    platform.arrivals.append(time.perf_counter())
                     return self._json(200, {})
                 return self._json(404, {})
 
