@@ -11,10 +11,11 @@ from lti_tool.models import LtiDeployment, LtiRegistration
 from pylti1p3.deep_link_resource import DeepLinkResource
 from pylti1p3.grade import Grade
 
+from core.kept import Kept
 from learning.models import ModulePage
 from people.models import User
 
-from .keys import ensure_key
+from .keys import ensure_key, signing_registration
 from .launches import Claims, LaunchRefused, TimeoutSession
 from .models import GradeReturn, Launch, Platform, PlatformAccountLink
 
@@ -167,6 +168,11 @@ def owe_grades(*, user_id: int, module_id: int, kind: str, source_id: int, score
     return owed
 
 
+# A connector keeps the platform's access tokens: one token request per platform and process
+# every five minutes, not one per grade.
+_connectors: Kept = Kept(size=32, seconds=300)
+
+
 class GradeNotSent(Exception):
     pass
 
@@ -184,8 +190,10 @@ def post_grade(grade_return: GradeReturn) -> None:
     registration = launch.registration
     if not registration.is_active:
         raise GradeNotSent("The platform's registration is not active.")
-    ensure_key()
-    connector = ServiceConnector(registration.to_registration(), requests_session=TimeoutSession())
+    connector = _connectors.get(
+        (registration.pk, registration.datetime_modified, ensure_key().pk),
+        lambda: ServiceConnector(signing_registration(registration), requests_session=TimeoutSession()),
+    )
     service = AssignmentsGradesService(connector, launch.ags_claim())
     grade = (
         Grade()
@@ -209,6 +217,7 @@ def post_grade(grade_return: GradeReturn) -> None:
     try:
         service.put_grade(grade, lineitem)
     except LtiServiceException as error:
+        _connectors.clear()  # its access token may be the reason: the next try asks for a new one
         answer = f"{error.response.status_code}: {error.response.text[:300]}"
         raise GradeNotSent(f"The platform answered {answer}") from error
     except (LtiException, requests.RequestException, ValueError, KeyError) as error:

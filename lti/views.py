@@ -22,7 +22,7 @@ from access import audit
 from people.models import User
 
 from . import services
-from .keys import ensure_key
+from .keys import ensure_key, signing_registration
 from .launches import Claims, LaunchRefused, oidc_login, validated_launch
 from .middleware import FRAMED_BY, platform_origin
 from .models import origin_of
@@ -174,7 +174,8 @@ def choose_module(request, message_launch, claims: Claims, origin: str | None):
     return_url = claims.deep_linking_settings.get("deep_link_return_url")
     if not isinstance(return_url, str) or not origin_of(return_url):
         raise LaunchRefused("malformed", "The learning platform gave no address to return the chosen module to.")
-    ensure_key()
+    # Each module's response is signed: parse the key once for all of them.
+    message_launch._registration = signing_registration(message_launch.registration)
     launch_url = request.build_absolute_uri(reverse("lti:launch"))
     choices = [
         {"module": module, "jwt": services.deep_link_response(message_launch, module, launch_url)}
