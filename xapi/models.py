@@ -13,6 +13,10 @@ class OutboxStatementQuerySet(models.QuerySet):
         """Waiting to be sent and due now: never tried, or its backoff has passed."""
         return self.filter(status=OutboxStatement.Status.PENDING, next_try_at__lte=now or timezone.now())
 
+    def resting(self, now=None) -> OutboxStatementQuerySet:
+        """Waiting out a backoff after a failed try: the LRS failed lately."""
+        return self.filter(status=OutboxStatement.Status.PENDING, tries__gt=0, next_try_at__gt=now or timezone.now())
+
     def unsent(self) -> OutboxStatementQuerySet:
         """Not (yet) in the learning record store: pending, or refused by it."""
         return self.exclude(status=OutboxStatement.Status.SENT)

@@ -13,6 +13,10 @@
   for an administrator to look at and retry. Anything else (401/403, 429, 5xx, a timeout, no
   connection) leaves the batch waiting: tried again after 30 seconds, then 1, 2, 4 minutes...
   doubling up to 6 hours, for as long as it takes. Nothing is dropped.
+- **Resting**: while statements wait out a backoff, new ones wait with them (only a retry whose
+  time has come is sent, to find out whether the LRS is back), so with the ``immediate`` task
+  backend an LRS that is down costs one request one timeout, not every answer. A batch stored
+  makes everything waiting due at once.
 """
 
 from __future__ import annotations
@@ -71,6 +75,10 @@ def claim(size: int, now: datetime.datetime | None = None) -> list[OutboxStateme
     lease = datetime.timedelta(seconds=settings.XAPI_TIMEOUT_SECONDS * 2) + LEASE_MARGIN
     with transaction.atomic():
         due = OutboxStatement.objects.due(now).order_by("created_at", "pk")
+        if OutboxStatement.objects.resting(now).exists():
+            # The LRS failed lately: until a retry whose time has come finds it back, new
+            # statements wait with the others, so no request pays a timeout per answer.
+            due = due.filter(tries__gt=0)
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True)
         rows = list(due.only("pk", "statement_id", "body", "tries")[:size])
@@ -148,9 +156,12 @@ def _explain(reply: requests.Response) -> str:
 
 
 def _sent(rows: list[OutboxStatement], report: SendReport) -> None:
+    now = timezone.now()
     OutboxStatement.objects.filter(pk__in=[row.pk for row in rows]).update(
-        status=OutboxStatement.Status.SENT, sent_at=timezone.now(), tries=F("tries") + 1, last_error=""
+        status=OutboxStatement.Status.SENT, sent_at=now, tries=F("tries") + 1, last_error=""
     )
+    # The LRS is back: whatever was waiting out a backoff is due now.
+    OutboxStatement.objects.resting(report.now or now).update(next_try_at=report.now or now)
     report.sent += len(rows)
 
 

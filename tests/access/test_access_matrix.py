@@ -411,7 +411,7 @@ ACCESS: dict[str, Rule] = {
     "training/((?:[\\w\\-]+/)*)$": ours(SIGNED_IN),
 }
 
-PROJECT_APPS = ("learning", "certificates", "scenarios", "access", "config", "lti")
+PROJECT_APPS = ("learning", "certificates", "scenarios", "access", "config", "lti", "xapi")
 
 
 # The routes ------------------------------------------------------------------------------------

@@ -243,8 +243,10 @@ def test_the_schema_refuses_what_the_profile_and_the_spec_forbid(officer):
         assert problems(statement), name
 
 
-def test_off_by_default_nothing_is_written_or_sent(officer, module, settings):
-    settings.XAPI_LRS_ENDPOINT = ""
+def test_off_by_default_nothing_is_written_or_sent(officer, module):
+    from django.conf import settings
+
+    assert settings.XAPI_LRS_ENDPOINT == ""  # the default: no LRS
     certify(officer, module)
     assert OutboxStatement.objects.count() == 0
     assert send_due().batches == 0
@@ -313,3 +315,18 @@ def test_an_officer_without_a_warrant_number_is_a_stable_account(lrs, module, db
     begin_module(person, module)
     send_due()
     assert lrs.in_order()[0]["actor"]["account"]["name"] == f"attest-user-{person.pk}"
+
+
+def test_while_the_lrs_rests_new_statements_wait_so_no_answer_pays_a_timeout_each(lrs, officer, module):
+    attempt = begin_module(officer, module)
+    lrs.fail("timeout")
+    assert send_due().waiting == 1  # the one request that paid the timeout
+    attempt = Attempt.objects.get(pk=attempt.pk)
+    record_response(attempt, 1, right_answers(walk(attempt).current))
+
+    assert send_due().batches == 0  # the new statement waits with the first: the LRS is not asked
+    assert len(lrs.requests) == 1
+
+    report = send_due(now=timezone.now() + datetime.timedelta(seconds=31))  # the first one's retry
+    assert report.sent == 2  # found the LRS back: everything waiting goes
+    assert len(lrs.stored) == 2
