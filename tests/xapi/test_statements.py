@@ -301,6 +301,17 @@ def test_send_statements_command_drains_the_outbox_and_reports(lrs, officer, mod
     assert "Sent: 5" in capsys.readouterr().out
 
 
+def test_send_statements_forgets_the_copies_of_statements_stored_long_ago(lrs, officer, module, capsys):
+    answer_path(begin_module(officer, module))
+    send_due()
+    OutboxStatement.objects.filter(verb="attempted").update(sent_at=timezone.now() - datetime.timedelta(days=40))
+    OutboxStatement.objects.filter(verb="answered").update(status="pending", sent_at=None)
+    call_command("send_statements", "--forget-sent-after", "30")
+    assert "Forgot 1 statements" in capsys.readouterr().out
+    assert not OutboxStatement.objects.filter(verb="attempted").exists()
+    assert OutboxStatement.objects.count() == 4
+
+
 def test_send_statements_without_an_lrs_says_so(settings):
     settings.XAPI_LRS_ENDPOINT = ""
     from django.core.management.base import CommandError

@@ -5,9 +5,12 @@ the LRS fails (those wait out their backoff). For the worker's cron, e.g. every 
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Min
+from django.utils import timezone
 
 from xapi.models import OutboxStatement
 from xapi.sending import retry, send_due
@@ -24,10 +27,26 @@ class Command(BaseCommand):
             help="Send the statements the LRS refused again (after the cause was put right), and those waiting.",
         )
 
-    def handle(self, *args, status: bool = False, retry_refused: bool = False, **options):
+        parser.add_argument(
+            "--forget-sent-after",
+            type=int,
+            metavar="DAYS",
+            help="Also delete the outbox's copies of statements the LRS stored more than DAYS days ago "
+            "(the LRS keeps them; the copies name people and their answers).",
+        )
+
+    def handle(self, *args, status: bool = False, retry_refused: bool = False, forget_sent_after=None, **options):
         if status:
             self._status()
             return
+        if forget_sent_after is not None:
+            if forget_sent_after < 1:
+                raise CommandError("--forget-sent-after takes a number of days, 1 or more.")
+            cutoff = timezone.now() - datetime.timedelta(days=forget_sent_after)
+            forgotten, _ = OutboxStatement.objects.filter(
+                status=OutboxStatement.Status.SENT, sent_at__lt=cutoff
+            ).delete()
+            self.stdout.write(f"Forgot {forgotten} statements stored by the LRS before {cutoff:%Y-%m-%d %H:%M}.")
         if not settings.XAPI_LRS_ENDPOINT:
             raise CommandError("No learning record store is configured (XAPI_LRS_ENDPOINT is empty): nothing to send.")
         if retry_refused:
