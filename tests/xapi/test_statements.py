@@ -20,7 +20,7 @@ from learning.services import attest_to_module, begin_module, record_completion,
 from people.factories import UserFactory
 from scenarios.factories import ScenarioPageFactory
 from scenarios.models import Attempt
-from scenarios.services import record_response, walk
+from scenarios.services import InvalidAnswer, record_response, walk
 from tests.helpers import BRANCHING_STEPS, answer_path, right_answers, wrong_answers
 from xapi import sending, statements
 from xapi.models import OutboxStatement
@@ -341,3 +341,24 @@ def test_while_the_lrs_rests_new_statements_wait_so_no_answer_pays_a_timeout_eac
     report = send_due(now=timezone.now() + datetime.timedelta(seconds=31))  # the first one's retry
     assert report.sent == 2  # found the LRS back: everything waiting goes
     assert len(lrs.stored) == 2
+
+
+def test_an_answer_refused_writes_no_statement(lrs, officer, module):
+    attempt = begin_module(officer, module)
+    before = OutboxStatement.objects.count()
+    with pytest.raises(InvalidAnswer):
+        record_response(attempt, 1, ["not-an-option"])
+    assert OutboxStatement.objects.count() == before  # the statement lives and dies with its fact
+
+
+def test_a_statement_that_cannot_be_built_never_fails_the_officers_answer(lrs, officer, module, monkeypatch, caplog):
+    attempt = begin_module(officer, module)
+
+    def broken(*args):
+        raise KeyError("prompt")
+
+    monkeypatch.setattr(statements, "response_recorded", broken)
+    response = record_response(attempt, 1, right_answers(walk(attempt).current))
+    assert response.pk
+    assert not OutboxStatement.objects.filter(verb="answered").exists()
+    assert "No xAPI statement could be built" in caplog.text
