@@ -310,7 +310,7 @@ ACCESS: dict[str, Rule] = {
     "admin/lti-grade-returns/inspect/<int:pk>/": ours(ADMIN, generic=True),
     "admin/lti-grade-returns/retry/<int:pk>/": ours(ADMIN, generic=True),  # POST only
     "admin/lti-grade-returns/edit/<int:pk>/": ours(NOBODY),
-    "admin/lti-grade-returns/delete/<int:pk>/": ours(NOBODY),
+    "admin/lti-grade-returns/delete/<int:pk>/": ours(NOBODY, generic=True),  # Wagtail looks it up first: a 404
     "admin/lti-grade-returns/copy/<int:pk>/": ours(NOBODY),
     "admin/lti-grade-returns/history/<int:pk>/": ours(ADMIN, generic=True),
     "admin/lti-grade-returns/history-results/<int:pk>/": ours(ADMIN, generic=True),
@@ -320,7 +320,7 @@ ACCESS: dict[str, Rule] = {
     "admin/lti-keys/results/": ours(ADMIN),
     "admin/lti-keys/new/": ours(NOBODY),
     "admin/lti-keys/edit/<int:pk>/": ours(ADMIN, generic=True),
-    "admin/lti-keys/delete/<int:pk>/": ours(NOBODY),
+    "admin/lti-keys/delete/<int:pk>/": ours(NOBODY, generic=True),  # Wagtail looks it up first: a 404
     "admin/lti-keys/copy/<int:pk>/": ours(NOBODY),
     "admin/lti-keys/history/<int:pk>/": ours(ADMIN, generic=True),
     "admin/lti-keys/history-results/<int:pk>/": ours(ADMIN, generic=True),
