@@ -266,43 +266,44 @@ ACCESS: dict[str, Rule] = {
     "admin/xapi-statements/": ours(ADMIN),
     "admin/xapi-statements/results/": ours(ADMIN),
     "admin/xapi-statements/<int:pk>/": ours(ADMIN, generic=True),  # no statement with the LRS off: a 404
-    # Learning platforms (LTI 1.3): administrators register them; HR links platform accounts.
+    # Learning platforms (LTI 1.3): administrators register them; HR links platform accounts. The
+    # demo has no registration, deployment or link: an object's page is a 404, hence generic.
     "admin/lti-registrations/": ours(ADMIN),
     "admin/lti-registrations/results/": ours(ADMIN),
     "admin/lti-registrations/new/": ours(ADMIN),
-    "admin/lti-registrations/edit/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-registrations/delete/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-registrations/history/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-registrations/history-results/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-registrations/usage/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-registrations/copy/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-registrations/edit/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-registrations/delete/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-registrations/history/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-registrations/history-results/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-registrations/usage/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-registrations/copy/<int:pk>/": ours(ADMIN, generic=True),
     "admin/lti-deployments/": ours(ADMIN),
     "admin/lti-deployments/results/": ours(ADMIN),
     "admin/lti-deployments/new/": ours(ADMIN),
-    "admin/lti-deployments/edit/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-deployments/delete/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-deployments/history/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-deployments/history-results/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-deployments/usage/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-deployments/copy/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-deployments/edit/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-deployments/delete/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-deployments/history/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-deployments/history-results/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-deployments/usage/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-deployments/copy/<int:pk>/": ours(ADMIN, generic=True),
     "admin/lti-platform-rules/": ours(ADMIN),
     "admin/lti-platform-rules/results/": ours(ADMIN),
     "admin/lti-platform-rules/new/": ours(ADMIN),
-    "admin/lti-platform-rules/edit/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-platform-rules/delete/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-platform-rules/history/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-platform-rules/history-results/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-platform-rules/usage/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
-    "admin/lti-platform-rules/copy/<int:pk>/": ours(ADMIN, generic=True),  # no such object in the demo: a 404
+    "admin/lti-platform-rules/edit/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-platform-rules/delete/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-platform-rules/history/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-platform-rules/history-results/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-platform-rules/usage/<int:pk>/": ours(ADMIN, generic=True),
+    "admin/lti-platform-rules/copy/<int:pk>/": ours(ADMIN, generic=True),
     "admin/lti-account-links/": ours(HR),
     "admin/lti-account-links/results/": ours(HR),
     "admin/lti-account-links/new/": ours(HR),
-    "admin/lti-account-links/edit/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
-    "admin/lti-account-links/delete/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
-    "admin/lti-account-links/history/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
-    "admin/lti-account-links/history-results/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
-    "admin/lti-account-links/usage/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
-    "admin/lti-account-links/copy/<int:pk>/": ours(HR, generic=True),  # no such object in the demo: a 404
+    "admin/lti-account-links/edit/<int:pk>/": ours(HR, generic=True),
+    "admin/lti-account-links/delete/<int:pk>/": ours(HR, generic=True),
+    "admin/lti-account-links/history/<int:pk>/": ours(HR, generic=True),
+    "admin/lti-account-links/history-results/<int:pk>/": ours(HR, generic=True),
+    "admin/lti-account-links/usage/<int:pk>/": ours(HR, generic=True),
+    "admin/lti-account-links/copy/<int:pk>/": ours(HR, generic=True),
     # Grades owed to platforms: administrators see and retry them; nobody adds or edits one.
     "admin/lti-grade-returns/": ours(ADMIN),
     "admin/lti-grade-returns/results/": ours(ADMIN),
