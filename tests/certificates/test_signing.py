@@ -418,3 +418,31 @@ def test_the_deployment_check_warns_a_month_before_the_signing_certificate_expir
     settings.CERTIFICATE_SIGNING_KEY, settings.CERTIFICATE_SIGNING_CERT = str(key_path), str(cert_path)
     assert [m.id for m in signing.check_signing_key()] == ["certificates.W003"]
     assert datetime.datetime.now(datetime.UTC) < signing.signing_identity().not_valid_after
+
+
+def test_the_deployment_check_warns_of_a_certificate_not_meant_for_signing_documents(settings, tmp_path):
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "A TLS certificate")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(3)
+        .not_valid_before(now - datetime.timedelta(days=1))
+        .not_valid_after(now + datetime.timedelta(days=365))
+        .add_extension(x509.KeyUsage(True, False, True, False, False, False, False, False, False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = serialization.Encoding.PEM
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    (tmp_path / "cert.pem").write_bytes(certificate.public_bytes(pem))
+    settings.CERTIFICATE_SIGNING_KEY = str(tmp_path / "key.pem")
+    settings.CERTIFICATE_SIGNING_CERT = str(tmp_path / "cert.pem")
+    assert [m.id for m in signing.check_signing_key()] == ["certificates.W004"]
