@@ -433,3 +433,32 @@ def test_hr_links_a_platform_account_once(client, lms, demo):
     assert again.status_code == 200 and PlatformAccountLink.objects.count() == 1
     sign_in_with_mfa(client, demo["trainer"])
     assert client.get("/admin/lti-account-links/").status_code in (302, 403)
+
+
+def test_a_deactivated_platform_is_refused_and_no_longer_frames_its_sessions(client, lms, demo):
+    module = demo["module"]
+    assert launch(client, lms, module).status_code == 302
+    lms.registration.is_active = False
+    lms.registration.save()
+    from core.kept import Kept
+
+    Kept.forget_everything()  # as a minute passing would
+    page = client.get(module.url)
+    assert page["X-Frame-Options"] == "DENY"
+    client.logout()
+    login = client.get(
+        "/lti/login/",
+        {"iss": lms.issuer, "login_hint": "x", "target_link_uri": LAUNCH_URL, "client_id": lms.client_id},
+    )
+    assert login.status_code == 400
+
+
+def test_the_frame_origin_may_be_set_apart_from_the_issuer(lms, demo):
+    from django.core.exceptions import ValidationError
+
+    rules = Platform(registration=lms.registration, frame_origin="https://moodle.force.example/")
+    rules.full_clean()
+    assert rules.origin() == "https://moodle.force.example"
+    with pytest.raises(ValidationError):
+        Platform(registration=lms.registration, frame_origin="https://moodle.force.example/course/").full_clean()
+    assert Platform(registration=lms.registration).origin() == lms.url
