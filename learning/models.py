@@ -17,8 +17,9 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from certificates.models import Attestation, Certificate, CertificateEvent, PolicyVersion, binding_today
+from certificates.models import Attestation, Certificate, PolicyVersion, binding_today
 from core.append_only import AppendOnlyModel, append_only_triggers
+from core.compiled import Compiled
 from core.kept import Kept
 from core.sites import ViewRestrictionsIfAnyMixin
 from people.models import OrgUnit, User
@@ -50,9 +51,12 @@ class ModuleIndexPage(LoginRequiredPageMixin, ViewRestrictionsIfAnyMixin, Page):
         return context
 
     def route(self, request, path_components):
-        # A module in one query (Wagtail's route reads the child's base row, then its specific row).
+        # A module in one query (Wagtail's route reads the child's base row, then its specific
+        # row), its SQL compiled once per process: the modules at this depth with the slug, of
+        # which the one below this page (there is one index, so there is only that one).
         if path_components:
-            module = ModulePage.objects.child_of(self).filter(slug=path_components[0]).first()
+            found = _modules_by_slug(slug=path_components[0], depth=self.depth + 1)
+            module = next((page for page in found if page.path.startswith(self.path)), None)
             if module is not None:
                 module._cached_parent_obj = self
                 return module.route(request, path_components[1:])
@@ -540,32 +544,45 @@ class ModuleProgress:
         return self.ready_to_attest and self.policy_version is not None and not self.complete
 
 
-def current_enrolment(user, module: ModulePage) -> Enrolment | None:
-    return Enrolment.objects.filter(user=user, module=module).order_by("-cycle").first()
+# The queries of every module page and attestation form, compiled once per process
+# (``core.compiled``: the ORM's compiling costs more than PostgreSQL's running them).
+_modules_by_slug = Compiled(lambda slug, depth: ModulePage.objects.filter(slug=slug, depth=depth))
+_attempts_at = Compiled(
+    lambda user_id, module_id: Attempt.objects.filter(user_id=user_id, module_id=module_id).order_by("-number")
+)
+_attestations_to = Compiled(
+    lambda user_id, document_id: Attestation.objects.filter(user_id=user_id, policy_version__document_id=document_id)
+)
+_latest_enrolment = Compiled(
+    lambda user_id, module_id: Enrolment.objects.filter(user_id=user_id, module_id=module_id).order_by("-cycle")[:1]
+)
+
+
+def current_enrolment(user, module: ModulePage | int) -> Enrolment | None:
+    """The person's enrolment in the module's latest cycle, if they have one."""
+    module_id = module if isinstance(module, int) else module.pk
+    return next(iter(_latest_enrolment(user_id=user.pk, module_id=module_id)), None)
 
 
 def module_progress(user, module: ModulePage) -> ModuleProgress:
     attempts = (  # an attestation-only module has none to read
-        list(Attempt.objects.filter(user=user, module_id=module.pk).order_by("-number"))
+        list(_attempts_at(user_id=user.pk, module_id=module.pk))
         if user.is_authenticated and not module.attestation_only
         else []
     )
     enrolment = current_enrolment(user, module) if user.is_authenticated else None
     binding = binding_today(module.policy_document_id) if module.policy_document_id else []
     own = (
-        list(
-            Attestation.objects.filter(user=user, policy_version__document_id=module.policy_document_id)
-            .select_related("certificate")  # each with its certificate, if any, and that one's events
-            .prefetch_related(models.Prefetch("certificate__events", CertificateEvent.objects.order_by("sequence")))
-        )
+        list(_attestations_to(user_id=user.pk, document_id=module.policy_document_id))
         if binding and user.is_authenticated
         else []
     )
     binding_ids = {version.pk for version in binding}
     attestation = max((row for row in own if row.policy_version_id in binding_ids), key=_pk, default=None)
-    certificate = _certificate_of(attestation)
     latest = max(own, key=_pk, default=None)
-    revoked = _revoked_certificate(latest)
+    certificates = _certificates_of(attestation, latest)
+    certificate = certificates.get(attestation.pk) if attestation else None
+    revoked = _revoked(certificates.get(latest.pk) if latest else None)
     if revoked is not None:  # it no longer counts, nor does any pass before it was revoked
         attestation = certificate = None
         attempts = [a for a in attempts if not a.is_finished or a.completed_at > revoked.revoked_at]
@@ -584,18 +601,21 @@ def module_progress(user, module: ModulePage) -> ModuleProgress:
     )
 
 
-def _certificate_of(attestation: Attestation | None) -> Certificate | None:
-    """The certificate of an attestation read with ``select_related("certificate")``, if any."""
-    try:
-        return attestation.certificate if attestation is not None else None
-    except Certificate.DoesNotExist:
-        return None
+def _certificates_of(*attestations: Attestation | None) -> dict[int, Certificate]:
+    """The certificates of these attestations, with their events, by attestation: none read when
+    there is no attestation (most people on the module page on a deadline day)."""
+    ids = {attestation.pk for attestation in attestations if attestation is not None}
+    if not ids:
+        return {}
+    return {
+        certificate.attestation_id: certificate
+        for certificate in Certificate.objects.filter(attestation_id__in=ids)  # with their events, as always
+    }
 
 
-def _revoked_certificate(latest: Attestation | None) -> Certificate | None:
+def _revoked(certificate: Certificate | None) -> Certificate | None:
     """The certificate of the person's latest attestation to the module's policy, if HR has
     revoked it: the one they must now train again to replace."""
-    certificate = _certificate_of(latest)
     if certificate is not None and certificate.status == Certificate.Status.REVOKED:
         return certificate
     return None

@@ -20,6 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from wagtail.models import Page
 
+from core.compiled import Compiled
 from core.kept import Kept
 from core.numbers import percent
 
@@ -242,11 +243,16 @@ def _advance(scenarios: list[_Scenario], place: tuple[int, int], chosen: list[Op
     return (scenario_index + 1, 0) if scenario_index + 1 < len(scenarios) else None
 
 
+# An attempt's responses in order, read by every step, answer and result page: the query's SQL
+# compiled once per process (``core.compiled``).
+_responses_to = Compiled(lambda attempt_id: Response.objects.filter(attempt_id=attempt_id).order_by("position"))
+
+
 def walk(attempt: Attempt) -> Walk:
     """Replay the attempt's responses through its pinned scenarios."""
     cached = getattr(attempt, "_walk", None)
     if cached is None:
-        cached = attempt._walk = _replay(attempt, tuple(attempt.responses.order_by("position")))
+        cached = attempt._walk = _replay(attempt, tuple(_responses_to(attempt_id=attempt.pk)))
     return cached
 
 

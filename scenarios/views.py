@@ -118,7 +118,9 @@ def result(request, public_id):
     review = services.review(attempt)
     wrong = [(card.step, card.response) for card in review if not (card.response and card.response.correct)]
     wrong.sort(key=lambda pair: not pair[0].critical)  # stable: in step order within each group
-    module = attempt.module.specific
+    # A pass shows only the module's title and address (its own page's fields are read to
+    # offer a retake, after a fail): no second query for them.
+    module = attempt.module.specific_deferred if attempt.passed else attempt.module.specific
     return render(
         request,
         "scenarios/result.html",
