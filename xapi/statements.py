@@ -168,7 +168,7 @@ def step_activity(step) -> dict[str, Any]:
     true_false = step.kind == "true_false"
     definition: dict[str, Any] = {
         "type": activity_type("interaction"),
-        "name": _name(f"{step.scenario_title}: step"),
+        "name": _name(f"{step.scenario_title}: {step.question}"),
         "description": _name(step.prompt),
         "interactionType": "true-false" if true_false else "choice",
         # Several right options of a one-answer step are each right alone; a step that asks for
