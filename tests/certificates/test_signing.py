@@ -31,7 +31,7 @@ from pyhanko_certvalidator import ValidationContext
 from certificates import signing, stored_pdfs
 from certificates.models import Certificate
 from certificates.pdf import draw_pdf, render_pdf
-from tests.helpers import certified
+from certificates.services import Context, attest, issue_certificate
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +72,12 @@ def storage(settings, tmp_path):
 
 @pytest.fixture
 def certificate(client, demo):
-    return certified(client, demo["officer"], demo["module"])
+    """Sam Taylor's certificate on the policy version in force, issued through the services (its
+    PDF not stored: the test's transaction never commits); Sam signed in."""
+    officer, module = demo["officer"], demo["module"]
+    attestation = attest(officer, module.policy_document.current_version(), officer.get_full_name(), Context())
+    client.force_login(officer)
+    return issue_certificate(attestation, module_id=module.pk, module_title=module.title, valid_months=12)
 
 
 def asn1_certificate(path: Path) -> asn1_x509.Certificate:
