@@ -49,7 +49,8 @@ class Platform(models.Model):
     custom_parameter = models.CharField(
         max_length=64,
         default="warrant_number",
-        help_text="The custom parameter holding the warrant number (Moodle: warrant_number=$User.idnumber).",
+        help_text="The custom parameter holding the warrant number "
+        "(Moodle: warrant_number=$Person.sourcedId, the ID number field of the person's profile).",
     )
     frame_origin = models.CharField(
         max_length=200,
