@@ -1,5 +1,9 @@
-"""Many certificates as one ZIP, streamed: each PDF is drawn, written and sent before the next
-is drawn, so memory stays flat however many certificates the archive holds."""
+"""Many certificates as one ZIP, streamed: each PDF is read (or drawn), written and sent before
+the next, so memory stays flat however many certificates the archive holds. Each is the PDF as
+issued (``stored_pdfs.issued_pdf``): the very bytes its holder downloads, signed (and timestamped,
+where an authority is configured) as they were stored, and read from storage rather than drawn
+and signed again (a certificate drawn and signed costs about 90 ms; 10,000 of them a quarter of
+an hour)."""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from django.utils.text import slugify
 from core.export import CSVWriter
 
 from .models import Certificate, PolicyVersion
-from .pdf import render_pdf
+from .stored_pdfs import PdfUnavailable, issued_pdf
 
 MANIFEST_HEADINGS = [
     "Serial",
@@ -84,7 +88,10 @@ def stream_zip(certificates: Iterable[Certificate]) -> Iterator[bytes]:
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for certificate in certificates:
             name = file_name(certificate)
-            archive.writestr(name, render_pdf(certificate))  # PDFs are compressed already
+            try:
+                archive.writestr(name, issued_pdf(certificate)[1])  # PDFs are compressed already
+            except PdfUnavailable:  # logged for the operators; the manifest says so, not a 500
+                name = "not included: its stored PDF must be restored from a backup"
             version = certificate.policy_version
             rows.writerow(
                 [

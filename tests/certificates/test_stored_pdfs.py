@@ -1,11 +1,14 @@
 """The certificate PDF as issued: drawn once, stored with its SHA-256, served from storage, and
 never served altered."""
 
+import csv
 import datetime
 import hashlib
+import io
 import logging
 import threading
 import time
+import zipfile
 
 import pytest
 from django.core.files.base import ContentFile
@@ -283,3 +286,30 @@ def test_postgresql_refuses_any_change_to_the_stored_pdf_records(transactional_d
     with pytest.raises(DatabaseError, match="pgtrigger: Cannot"), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(sql)
     assert CertificatePdf.objects.get(pk=record.pk).sha256 == record.sha256
+
+
+def test_the_zip_of_certificates_holds_each_pdf_as_issued_and_names_one_that_must_be_restored(
+    certificate, demo, monkeypatch, caplog
+):
+    from certificates.archive import stream_zip
+
+    record = stored_pdfs.stored_pdf(certificate)
+    others = list(Certificate.objects.exclude(pk=certificate.pk))  # never stored: drawn and stored now
+
+    def unzip(certificates):
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(stream_zip(certificates))))
+        manifest = list(csv.DictReader(io.StringIO(archive.read("manifest.csv").decode())))
+        return archive, {row["Serial"]: row["File"] for row in manifest}
+
+    archive, files = unzip([certificate, *others])
+    assert archive.read(files[certificate.display_serial]) == stored_bytes(record)  # the bytes as issued
+    for other in others:
+        assert archive.read(files[other.display_serial]) == stored_bytes(CertificatePdf.objects.get(certificate=other))
+
+    default_storage.delete(record.name)
+    monkeypatch.setattr(stored_pdfs, "render_pdf", lambda certificate: b"%PDF- a layout changed since issue")
+    with caplog.at_level(logging.ERROR, logger="attest.certificates.pdf"):
+        archive, files = unzip([certificate, *others])
+    assert files[certificate.display_serial] == "not included: its stored PDF must be restored from a backup"
+    assert len(archive.namelist()) == len(others) + 1  # the others and the manifest
+    assert "not as it was issued" in caplog.text
